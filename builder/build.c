@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The build pipeline (see build.h). Each step is a module; this file only sequences them and
+ * owns the temporary state: the staging dir, the rootfs and the tar.zst temp file. */
+#define _GNU_SOURCE
+#include "build.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "assemble.h"
+#include "cleanup.h"
+#include "format.h"
+#include "fsutil.h"
+#include "json.h"
+#include "log.h"
+#include "ocispec.h"
+#include "rootfs.h"
+#include "source.h"
+#include "tarzst.h"
+#include "user.h"
+
+/* Largest /etc/passwd or /etc/group read; real ones are a few KiB. */
+#define ID_FILE_MAX (16u << 20)
+/* Symlink hops followed for /etc/passwd inside the image (e.g. to /usr/lib/passwd). */
+#define ID_FILE_HOPS 8
+
+struct build {
+	const struct vsl_build_opts *o;
+	struct vsl_source *src;
+	struct vsl_image img;
+	struct vsl_image_config cfg;
+	char *staging; /* mkdtemp'ed under $TMPDIR, removed at the end */
+	struct vsl_rootfs *rootfs;
+	int tarzst_fd;
+	char *config_json, *meta_json;
+	size_t config_len, meta_len;
+};
+
+static int apply_layer(void *ctx, int fd, const char *name, struct vsl_error *err)
+{
+	return vsl_rootfs_apply_layer(ctx, fd, name, err);
+}
+
+static int make_staging(struct build *b, struct vsl_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	cleanup_free char *root = NULL;
+
+	if (!tmp || !*tmp)
+		tmp = "/tmp";
+	b->staging = vsl_strf("%s/vessel-build-XXXXXX", tmp);
+	if (!b->staging)
+		return vsl_error_set(err, ENOMEM, "staging dir");
+	if (!mkdtemp(b->staging)) {
+		int e = errno;
+
+		free(b->staging);
+		b->staging = NULL;
+		return vsl_error_set(err, e,
+				     "cannot make a staging dir in %s (set TMPDIR to a "
+				     "writable directory with room for the unpacked image)",
+				     tmp);
+	}
+	root = vsl_strf("%s/rootfs", b->staging);
+	if (!root)
+		return vsl_error_set(err, ENOMEM, "staging dir");
+	b->rootfs = vsl_rootfs_new(root, err);
+	return b->rootfs ? 0 : -1;
+}
+
+static int apply_layers(struct build *b, struct vsl_error *err)
+{
+	for (size_t i = 0; i < b->img.n_layers; i++) {
+		vsl_debug("applying layer %zu/%zu %s", i + 1, b->img.n_layers,
+			  b->img.layers[i].digest);
+		if (vsl_source_feed_layer(b->src, &b->img, i, apply_layer, b->rootfs, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Where a symlink at path points, as a path inside the image: relative to path's directory, or
+ * to the image root when absolute, and ".." never climbs above the root (chroot semantics).
+ */
+static int in_root_target(const char *path, const char *link, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+	char joined[2 * VSL_TAR_MAX_PATH + 2];
+	size_t o = 0;
+	char *save = NULL, *c;
+
+	if (link[0] == '/' || !slash)
+		snprintf(joined, sizeof joined, "%s", link);
+	else
+		snprintf(joined, sizeof joined, "%.*s/%s", (int)(slash - path), path, link);
+	for (c = strtok_r(joined, "/", &save); c; c = strtok_r(NULL, "/", &save)) {
+		size_t n = strlen(c);
+
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			while (o > 0 && out[o - 1] != '/')
+				o--;
+			if (o > 0)
+				o--;
+			continue;
+		}
+		if (o + !!o + n + 1 > size)
+			return -1;
+		if (o)
+			out[o++] = '/';
+		memcpy(out + o, c, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+static int read_fd_bounded(int fd, const char *what, char **buf, size_t *len, struct vsl_error *err)
+{
+	cleanup_free char *data = malloc(ID_FILE_MAX + 1);
+	size_t n = 0;
+
+	if (!data)
+		return vsl_error_set(err, ENOMEM, "reading %s", what);
+	for (;;) {
+		ssize_t r = read(fd, data + n, ID_FILE_MAX + 1 - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return vsl_error_set(err, errno, "read %s", what);
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n > ID_FILE_MAX)
+			return vsl_error_set(err, 0, "%s is larger than %u MiB", what,
+					     ID_FILE_MAX >> 20);
+	}
+	data[n] = '\0';
+	*len = n;
+	*buf = steal_pointer(&data);
+	return 0;
+}
+
+/* The image's /etc/passwd (or group): *buf NULL when it has none. */
+static int read_id_file(struct build *b, const char *path, char **buf, size_t *len,
+			struct vsl_error *err)
+{
+	char cur[VSL_TAR_MAX_PATH + 1];
+	cleanup_close int fd = -1;
+
+	*buf = NULL;
+	*len = 0;
+	snprintf(cur, sizeof cur, "%s", path);
+	for (int hop = 0; hop <= ID_FILE_HOPS; hop++) {
+		struct vsl_rootfs_entry e;
+		struct vsl_error lerr = { 0 };
+
+		if (vsl_rootfs_lookup(b->rootfs, cur, &e, &lerr) < 0) {
+			vsl_error_release(&lerr);
+			return 0;
+		}
+		if (e.type == VSL_TAR_SYMLINK) {
+			if (in_root_target(cur, e.linkname, cur, sizeof cur) < 0)
+				return 0;
+			continue;
+		}
+		if (e.inode_type != VSL_TAR_REG)
+			return vsl_error_set(err, 0, "/%s in the image is not a regular file", cur);
+		fd = vsl_rootfs_open(b->rootfs, cur, err);
+		if (fd < 0)
+			return vsl_error_wrap(err, "reading the image's /%s", path);
+		return read_fd_bounded(fd, path, buf, len, err);
+	}
+	return vsl_error_set(err, 0, "/%s in the image is a loop of symlinks", path);
+}
+
+static int make_config(struct build *b, struct vsl_error *err)
+{
+	cleanup_free char *passwd = NULL, *group = NULL;
+	size_t plen, glen;
+	struct vsl_user u;
+	int r;
+
+	if (vsl_image_config_parse(b->img.config, b->img.config_len, &b->cfg, err) < 0)
+		return -1;
+	if (read_id_file(b, "etc/passwd", &passwd, &plen, err) < 0 ||
+	    read_id_file(b, "etc/group", &group, &glen, err) < 0)
+		return -1;
+	if (vsl_user_resolve(b->cfg.user, passwd, plen, group, glen, &u, err) < 0)
+		return -1;
+	vsl_debug("image user \"%s\" is uid %u gid %u", b->cfg.user ? b->cfg.user : "", u.uid,
+		  u.gid);
+	r = vsl_ocispec_config(&b->cfg, &u, &b->config_json, &b->config_len, err);
+	vsl_user_free(&u);
+	return r;
+}
+
+static int make_meta(struct build *b, struct vsl_error *err)
+{
+	static const char *const tarzst_only[] = { "tar.zst", NULL };
+	struct vsl_meta m = {
+		.vessel_version = VSL_VERSION,
+		.image = b->o->image,
+		.digest = b->img.manifest_digest,
+		.config_digest = b->img.config_digest,
+		.arch = b->o->arch->oci,
+		.formats = tarzst_only,
+		.source_date_epoch = b->o->source_date_epoch,
+	};
+
+	return vsl_ocispec_meta(&m, &b->cfg, &b->meta_json, &b->meta_len, err);
+}
+
+static int make_tarzst(struct build *b, struct vsl_error *err)
+{
+	cleanup_free char *path = NULL;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	/* An unlinked file in the staging dir: it goes away with the fd, whatever happens. */
+	path = vsl_strf("%s/payload-XXXXXX", b->staging);
+	if (!path)
+		return vsl_error_set(err, ENOMEM, "tar.zst temp file");
+	b->tarzst_fd = mkostemp(path, O_CLOEXEC);
+	if (b->tarzst_fd < 0)
+		return vsl_error_set(err, errno, "create %s", path);
+	unlink(path);
+	vsl_debug("writing tar.zst of %zu paths", vsl_rootfs_count(b->rootfs));
+	return vsl_rootfs_write_tarzst(b->rootfs, b->tarzst_fd, cpus > 0 ? (int)cpus : 1,
+				       b->o->source_date_epoch, err);
+}
+
+static int write_output(struct build *b, struct vsl_error *err)
+{
+	cleanup_free char *stub = vsl_stub_path(b->o->arch, err);
+	struct vsl_asm_section s[] = {
+		{ .kind = VSL_SECTION_CONFIG, .buf = b->config_json, .len = b->config_len },
+		{ .kind = VSL_SECTION_META, .buf = b->meta_json, .len = b->meta_len },
+		{ .kind = VSL_SECTION_TARZST, .fd = b->tarzst_fd },
+	};
+
+	if (!stub)
+		return -1;
+	return vsl_assemble(b->o->output, stub, b->o->arch, s, sizeof s / sizeof s[0], err);
+}
+
+static void build_release(struct build *b)
+{
+	struct vsl_error rmerr = { 0 };
+
+	if (b->tarzst_fd >= 0)
+		close(b->tarzst_fd);
+	vsl_rootfs_free(b->rootfs);
+	if (b->staging && vsl_fs_rmtree(b->staging, &rmerr) < 0) {
+		vsl_warn("could not remove the staging dir: %s", rmerr.msg);
+		vsl_error_release(&rmerr);
+	}
+	free(b->staging);
+	free(b->config_json);
+	free(b->meta_json);
+	vsl_image_config_free(&b->cfg);
+	vsl_image_free(&b->img);
+	vsl_source_close(b->src);
+}
+
+int vsl_build(const struct vsl_build_opts *o, struct vsl_error *err)
+{
+	struct build b = { .o = o, .tarzst_fd = -1 };
+	cleanup_free char *stub = NULL;
+	int r = -1;
+
+	if (!(o->formats & VSL_FORMAT_TARZST) || (o->formats & VSL_FORMAT_SQUASHFS))
+		return vsl_error_set(err, 0,
+				     "payload format %s is not supported yet; use "
+				     "--payload-format tar.zst",
+				     o->format_name);
+	/* Fail before the slow part when the stub or the output directory is wrong. */
+	stub = vsl_stub_path(o->arch, err);
+	if (!stub || vsl_stub_check_file(stub, o->arch, err) < 0 ||
+	    vsl_assemble_check_output(o->output, err) < 0)
+		return -1;
+	if (vsl_source_open(o->image, &b.src, err) < 0 ||
+	    vsl_source_resolve(b.src, o->arch, &b.img, err) < 0)
+		goto out;
+	vsl_debug("%s: manifest %s, %zu layers", o->image, b.img.manifest_digest, b.img.n_layers);
+	if (make_staging(&b, err) < 0 || apply_layers(&b, err) < 0 || make_config(&b, err) < 0 ||
+	    make_meta(&b, err) < 0 || make_tarzst(&b, err) < 0 || write_output(&b, err) < 0)
+		goto out;
+	r = 0;
+out:
+	build_release(&b);
+	return r;
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Option parsing for `vessel` (see cli.h). getopt_long with opterr = 0 so that every usage
+ * error is ours: it names the option and points at the help that lists the right ones.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char top_usage[] =
+	"Usage: vessel COMMAND [OPTIONS]\n"
+	"\n"
+	"Turn an OCI container image into one self-contained executable that runs the\n"
+	"container rootless, with no container engine installed.\n"
+	"\n"
+	"Commands:\n"
+	"  build      build an executable from an image\n"
+	"  help       show this help, or a command's (vessel help build)\n"
+	"\n"
+	"Options:\n"
+	"  -h, --help     show this help\n"
+	"  -V, --version  show vessel's version\n"
+	"\n"
+	"Run 'vessel build --help' for the build options and examples.\n";
+
+static const char build_usage[] =
+	"Usage: vessel build --image REF --output FILE [OPTIONS]\n"
+	"\n"
+	"Build a self-contained executable from a container image.\n"
+	"\n"
+	"Options:\n"
+	"  -i, --image REF           the image to package (required), one of:\n"
+	"                              oci:DIR[:TAG]             an OCI image layout directory\n"
+	"                              oci-archive:TAR[:TAG]     a tarball of an OCI layout\n"
+	"                              docker-archive:TAR[:REF]  a `docker save` tarball\n"
+	"                            (other images: skopeo copy them to one of these first)\n"
+	"  -o, --output FILE         the executable to write (required); it is replaced\n"
+	"                            atomically, and left alone if the build fails\n"
+	"  -a, --arch ARCH           target architecture: amd64 or arm64 (default: this\n"
+	"                            machine's); a multi-arch image gives its linux/ARCH image\n"
+	"      --payload-format FMT  how the root filesystem is stored: tar.zst (the default);\n"
+	"                            squashfs and squashfs-only are not supported yet\n"
+	"  -h, --help                show this help\n"
+	"\n"
+	"Environment:\n"
+	"  VESSEL_PAYLOAD_FORMAT  default for --payload-format\n"
+	"  SOURCE_DATE_EPOCH      record this time (seconds since 1970) as the build time and\n"
+	"                         clamp file times to it; without it no build time is recorded\n"
+	"  VESSEL_STUB_DIR        where the vessel-stub-ARCH runtimes are (default:\n"
+	"                         ../libexec/vessel/ next to the vessel executable)\n"
+	"  TMPDIR                 where the layers are unpacked during the build\n"
+	"\n"
+	"Examples:\n"
+	"  skopeo copy docker://docker.io/library/busybox:latest oci:busybox:latest\n"
+	"  vessel build --image oci:busybox:latest --output busybox\n"
+	"  ./busybox echo hello\n"
+	"\n"
+	"  docker save -o myapp.tar myapp:1.0\n"
+	"  vessel build -i docker-archive:myapp.tar:myapp:1.0 -a arm64 -o myapp-arm64\n"
+	"\n"
+	"Exit status: 0 built, 1 the build failed, 2 bad usage.\n";
+
+void vsl_cli_usage(FILE *f)
+{
+	fputs(top_usage, f);
+}
+
+void vsl_cli_build_usage(FILE *f)
+{
+	fputs(build_usage, f);
+}
+
+unsigned vsl_cli_format_parse(const char *name)
+{
+	if (strcmp(name, "tar.zst") == 0)
+		return VSL_FORMAT_TARZST;
+	if (strcmp(name, "squashfs") == 0)
+		return VSL_FORMAT_SQUASHFS | VSL_FORMAT_TARZST;
+	if (strcmp(name, "squashfs-only") == 0)
+		return VSL_FORMAT_SQUASHFS;
+	return 0;
+}
+
+/* The option getopt stopped at, for the message: argv[optind - 1] is the offending word. */
+static int bad_option(char **argv, int c, const char *cmd, struct vsl_error *err)
+{
+	const char *word = optind > 0 ? argv[optind - 1] : "?";
+	const char *help = cmd ? "vessel build --help" : "vessel --help";
+
+	if (c == ':')
+		return vsl_error_set(err, 0, "option %s needs a value; see '%s'", word, help);
+	return vsl_error_set(err, 0, "unknown option %s%s%s; see '%s'", word, cmd ? " for " : "",
+			     cmd ? cmd : "", help);
+}
+
+static int parse_epoch(struct vsl_build_opts *b, struct vsl_error *err)
+{
+	const char *s = getenv("SOURCE_DATE_EPOCH");
+	char *end;
+	long long v;
+
+	b->source_date_epoch = -1;
+	if (!s || !*s)
+		return 0;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end || v < 0 || s[0] < '0' || s[0] > '9')
+		return vsl_error_set(err, 0,
+				     "SOURCE_DATE_EPOCH=%s is not a number of seconds since "
+				     "1970; fix or unset it",
+				     s);
+	b->source_date_epoch = v;
+	return 0;
+}
+
+static int check_build(struct vsl_build_opts *b, const char *arch, const char *fmt,
+		       struct vsl_error *err)
+{
+	if (!b->image)
+		return vsl_error_set(err, 0,
+				     "no image given: pass --image oci:DIR[:TAG] (or "
+				     "oci-archive:, docker-archive:); see 'vessel build --help'");
+	if (!b->output)
+		return vsl_error_set(err, 0,
+				     "no output file given: pass --output FILE; see "
+				     "'vessel build --help'");
+	b->arch = arch ? vsl_arch_find(arch) : vsl_arch_host();
+	if (!b->arch && arch)
+		return vsl_error_set(err, 0,
+				     "--arch %s is not an architecture vessel builds for; "
+				     "use one of: %s",
+				     arch, vsl_arch_names());
+	if (!b->arch)
+		return vsl_error_set(err, 0,
+				     "this machine is not an architecture vessel builds "
+				     "for by default; pass --arch (one of: %s)",
+				     vsl_arch_names());
+	b->format_name = fmt ? fmt : "tar.zst";
+	b->formats = vsl_cli_format_parse(b->format_name);
+	if (!b->formats)
+		return vsl_error_set(err, 0,
+				     "payload format \"%s\"%s is not one of tar.zst, "
+				     "squashfs, squashfs-only",
+				     b->format_name,
+				     fmt == getenv("VESSEL_PAYLOAD_FORMAT")
+					     ? " (from "
+					       "VESSEL_PAYLOAD_FORMAT)"
+					     : "");
+	if (b->formats & VSL_FORMAT_SQUASHFS)
+		return vsl_error_set(err, 0,
+				     "payload format %s is not supported yet; use "
+				     "--payload-format tar.zst",
+				     b->format_name);
+	return parse_epoch(b, err);
+}
+
+static int parse_build(int argc, char **argv, struct vsl_cli *cli, struct vsl_error *err)
+{
+	static const struct option opts[] = {
+		{ "image", required_argument, NULL, 'i' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "arch", required_argument, NULL, 'a' },
+		{ "payload-format", required_argument, NULL, 'F' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct vsl_build_opts *b = &cli->build;
+	const char *arch = NULL, *fmt = getenv("VESSEL_PAYLOAD_FORMAT");
+	int c;
+
+	if (fmt && !*fmt)
+		fmt = NULL;
+	cli->command = VSL_CMD_BUILD;
+	while ((c = getopt_long(argc, argv, ":i:o:a:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			b->image = optarg;
+			break;
+		case 'o':
+			b->output = optarg;
+			break;
+		case 'a':
+			arch = optarg;
+			break;
+		case 'F':
+			fmt = optarg;
+			break;
+		case 'h':
+			cli->command = VSL_CMD_BUILD_HELP;
+			return 0;
+		default:
+			return bad_option(argv, c, "build", err);
+		}
+	}
+	if (optind < argc)
+		return vsl_error_set(err, 0,
+				     "unexpected argument \"%s\" for build; options take "
+				     "their values as --image REF; see 'vessel build --help'",
+				     argv[optind]);
+	return check_build(b, arch, fmt, err);
+}
+
+static int parse_command(int argc, char **argv, struct vsl_cli *cli, struct vsl_error *err)
+{
+	const char *cmd = argv[0];
+
+	if (strcmp(cmd, "build") == 0)
+		return parse_build(argc, argv, cli, err);
+	if (strcmp(cmd, "help") == 0) {
+		if (argc > 1 && strcmp(argv[1], "build") == 0)
+			cli->command = VSL_CMD_BUILD_HELP;
+		else if (argc > 1)
+			return vsl_error_set(err, 0,
+					     "no help for \"%s\": it is not a command; see "
+					     "'vessel --help'",
+					     argv[1]);
+		else
+			cli->command = VSL_CMD_HELP;
+		return 0;
+	}
+	return vsl_error_set(err, 0, "unknown command \"%s\"; see 'vessel --help'", cmd);
+}
+
+int vsl_cli_parse(int argc, char **argv, struct vsl_cli *cli, struct vsl_error *err)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(cli, 0, sizeof *cli);
+	cli->build.source_date_epoch = -1;
+	opterr = 0;
+	optind = 0; /* a full reset, in glibc and musl alike */
+	/* "+": stop at the command, whose options are parsed separately. */
+	while ((c = getopt_long(argc, argv, "+:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			cli->command = VSL_CMD_HELP;
+			return 0;
+		case 'V':
+			cli->command = VSL_CMD_VERSION;
+			return 0;
+		default:
+			return bad_option(argv, c, NULL, err);
+		}
+	}
+	if (optind >= argc)
+		return vsl_error_set(err, 0, "no command given; try 'vessel build --help'");
+	argc -= optind;
+	argv += optind;
+	optind = 0;
+	return parse_command(argc, argv, cli, err);
+}

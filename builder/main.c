@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * `vessel`: parse the command line, run the command, turn an error value into a message and an
+ * exit code (0 ok, 1 the build failed, 2 usage). The only place in the builder that exits.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "build.h"
+#include "cli.h"
+#include "error.h"
+#include "log.h"
+
+int main(int argc, char **argv)
+{
+	struct vsl_error err = { 0 };
+	struct vsl_cli cli;
+
+	vsl_log_init("vessel");
+	if (vsl_cli_parse(argc, argv, &cli, &err) < 0)
+		vsl_die_err(VSL_CLI_EXIT_USAGE, &err);
+	switch (cli.command) {
+	case VSL_CMD_HELP:
+		vsl_cli_usage(stdout);
+		break;
+	case VSL_CMD_BUILD_HELP:
+		vsl_cli_build_usage(stdout);
+		break;
+	case VSL_CMD_VERSION:
+		printf("vessel %s\n", VSL_VERSION);
+		break;
+	case VSL_CMD_BUILD:
+		if (vsl_build(&cli.build, &err) < 0)
+			vsl_die_err(VSL_CLI_EXIT_FAILED, &err);
+		break;
+	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		vsl_die(VSL_CLI_EXIT_FAILED, "writing to stdout failed");
+	return VSL_CLI_EXIT_OK;
+}
