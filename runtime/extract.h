@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The extract path of the runtime (and `vessel extract`): unpack the tar.zst section of our
+ * own file into a directory, with the same no-escape rules as the builder (common/fsutil.h),
+ * verifying the section's sha256 in the same pass. Run as "root" of a user namespace it restores
+ * what the namespace can map: ids (chown failures EPERM/EINVAL are ignored, a single-id
+ * namespace cannot map them), modes, mtimes, xattrs and device nodes best-effort.
+ *
+ * vsl_extract_cached keeps one extracted copy per section digest under a cache directory:
+ *   <cache_root>/<hex>.lock         flock'd while checking or extracting
+ *   <cache_root>/<hex>/rootfs/      the tree
+ *   <cache_root>/<hex>/complete     "vessel-extract 1 <hex>\n", written last
+ *   <cache_root>/<hex>.tmp.<pid>/   an extraction in progress (a leftover is removed)
+ */
+#ifndef VSL_EXTRACT_H
+#define VSL_EXTRACT_H
+
+#include <stdint.h>
+
+#include "error.h"
+#include "format.h"
+
+/* Flags for vsl_extract_tarzst. */
+enum {
+	VSL_EXTRACT_NO_CHOWN = 1u << 0,   /* do not even try to restore ownership */
+	VSL_EXTRACT_NO_XATTRS = 1u << 1,  /* do not restore xattrs */
+	VSL_EXTRACT_NO_DEVICES = 1u << 2, /* leave device nodes out without trying mknod */
+};
+
+/*
+ * Extract the tar.zst stored at [off, off+len) of fd (read with pread, so fd's offset is left
+ * alone) into the directory destfd (borrowed). When sha256 is not NULL the compressed bytes are
+ * hashed as they are read and a mismatch fails with "corrupt payload". Directories get their
+ * final modes and mtimes at the end, so a read-only directory in the image does not stop its
+ * own contents from being written. On failure destfd may hold a partial tree.
+ */
+int vsl_extract_tarzst(int fd, uint64_t off, uint64_t len, int destfd, unsigned flags,
+		       const uint8_t sha256[32], struct vsl_error *err);
+
+/*
+ * The extracted rootfs for sec (a VSL_SECTION_TARZST section of fd), from the cache under
+ * cache_root (made with mkdir -p, mode 0700) or extracted there now. Returns the malloc'd path
+ * of the rootfs directory ("<cache_root>/<hex>/rootfs"), or NULL with err set.
+ */
+char *vsl_extract_cached(int fd, const struct vsl_section *sec, const char *cache_root,
+			 struct vsl_error *err);
+
+#endif

@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The two choices the stub makes, and the seams where new paths and launchers plug in:
+ *   - the payload path: how the image's rootfs becomes a directory (FUSE over the squashfs
+ *     section, or the tar.zst extracted into the cache);
+ *   - the launcher: what turns that directory plus a spec into a running container (the
+ *     direct runner here; libcrun later). Every launcher takes the same vsl_launch_spec.
+ * The choice functions are pure, so the fallback rules are unit-tested as a table.
+ */
+#ifndef VSL_RUNTIME_LAUNCH_H
+#define VSL_RUNTIME_LAUNCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "options.h"
+
+enum vsl_path {
+	VSL_PATH_NONE = 0, /* nothing usable: err says why */
+	VSL_PATH_FUSE,	   /* squashfs section served by our FUSE server, overlay on top */
+	VSL_PATH_EXTRACT,  /* tar.zst section extracted once into the cache, overlay on top */
+};
+
+struct vsl_path_inputs {
+	bool has_squashfs;
+	bool has_tarzst;
+	bool fuse_usable;   /* FUSE support is built in and /dev/fuse can be opened */
+	const char *forced; /* $VESSEL_PAYLOAD: "fuse", "extract", or NULL/"" */
+};
+
+enum vsl_path vsl_path_choose(const struct vsl_path_inputs *in, struct vsl_error *err);
+const char *vsl_path_name(enum vsl_path p);
+
+/* What to run and how, ready for any launcher. Host paths are absolute and symlink-free. */
+struct vsl_launch_spec {
+	const char *rootfs; /* the container's "/" (a mount point: overlay or bind) */
+	char *const *argv;  /* the command; argv[0] is looked up in envp's PATH */
+	char *const *envp;  /* the final environment */
+	const char *cwd;    /* absolute; created when missing, as docker does */
+	const char *user;   /* -u spec to resolve in the image's /etc/passwd, or NULL */
+	uint32_t uid;	    /* used when user is NULL */
+	uint32_t gid;
+	const uint32_t *additional_gids;
+	size_t n_additional_gids;
+	const char *hostname; /* or NULL */
+	bool readonly_root;
+	bool terminal;
+	const struct vsl_volume *volumes; /* host paths resolved by the caller */
+	size_t n_volumes;
+};
+
+struct vsl_launcher {
+	const char *name;
+	/*
+	 * Run the container to its end. Returns 0 with *exit_code set to the container's status
+	 * (its exit code, or 128+N for a death by signal N). Returns -1 with err set and *exit_code
+	 * set to what the stub should exit with: VSL_EXIT_VESSEL for a setup failure,
+	 * VSL_EXIT_NOEXEC or VSL_EXIT_NOTFOUND when the command could not be executed.
+	 */
+	int (*run)(const struct vsl_launcher *self, const struct vsl_launch_spec *spec,
+		   int *exit_code, struct vsl_error *err);
+};
+
+/* The direct runner (runner.c): fork, pivot_root, exec. Works everywhere, including qemu. */
+extern const struct vsl_launcher vsl_launcher_direct;
+
+/* The launcher to use. crun_disabled is $VESSEL_RUNTIME_DISABLE_CRUN=1; libcrun is not built
+ * in yet, so this is the direct runner for now. */
+const struct vsl_launcher *vsl_launcher_choose(bool crun_disabled);
+
+#endif

@@ -1,0 +1,335 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The runtime stub's main: `./app [runtime options] [--] [container args]`. It only wires the
+ * modules together in the order the design fixes: options, trailer, config, namespaces,
+ * payload path, run dir, overlay, launcher, teardown. Every failure of vessel's own is one
+ * line and exit 125; the container's status is passed through (126/127 when its command
+ * cannot be executed).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "config.h"
+#include "env.h"
+#include "error.h"
+#include "extract.h"
+#include "launch.h"
+#include "log.h"
+#include "options.h"
+#include "overlay.h"
+#include "payload.h"
+#include "rundir.h"
+#include "userns.h"
+
+#ifndef VSL_VERSION
+#define VSL_VERSION "0.0.0-dev"
+#endif
+
+/* An --env-file bigger than this is a mistake, not an env file. */
+#define ENV_FILE_MAX (1u << 20)
+
+extern char **environ;
+
+static int read_env_file(const char *path, struct vsl_strlist *out, struct vsl_error *err)
+{
+	cleanup_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	cleanup_free char *buf = malloc(ENV_FILE_MAX);
+	size_t n = 0;
+	ssize_t r;
+
+	if (fd < 0)
+		return vsl_error_set(err, errno, "--env-file %s", path);
+	if (!buf)
+		return vsl_error_set(err, ENOMEM, "--env-file %s", path);
+	while (n < ENV_FILE_MAX && (r = read(fd, buf + n, ENV_FILE_MAX - n)) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return vsl_error_set(err, errno, "read --env-file %s", path);
+		n += (size_t)r;
+	}
+	if (n == ENV_FILE_MAX)
+		return vsl_error_set(err, EFBIG, "--env-file %s", path);
+	return vsl_envfile_parse(buf, n, path, environ, out, err);
+}
+
+/* image Env < --env-file (in order) < -e (in order). */
+static int build_env(const struct vsl_options *o, const struct vsl_config *c,
+		     struct vsl_strlist *env, struct vsl_error *err)
+{
+	if (vsl_env_merge(env, c->env.v, c->env.n, err) < 0)
+		return -1;
+	for (size_t i = 0; i < o->env_files.n; i++) {
+		struct vsl_strlist file = { 0 };
+		int r = read_env_file(o->env_files.v[i], &file, err);
+
+		if (r == 0)
+			r = vsl_env_merge(env, file.v, file.n, err);
+		vsl_strlist_free(&file);
+		if (r < 0)
+			return -1;
+	}
+	return vsl_env_merge(env, o->env.v, o->env.n, err);
+}
+
+static int push_all(struct vsl_strlist *av, const struct vsl_strlist *from, struct vsl_error *err)
+{
+	for (size_t i = 0; i < from->n; i++)
+		if (vsl_strlist_push(av, from->v[i], err) < 0)
+			return -1;
+	return 0;
+}
+
+/*
+ * Entrypoint then Cmd, docker's way: ARGS replace Cmd, --entrypoint replaces Entrypoint and
+ * also drops the image's Cmd. Without either, process.args is the answer and the meta section
+ * (which keeps the two apart) is not even read.
+ */
+static int build_argv(const struct vsl_options *o, const struct vsl_config *c,
+		      const struct vsl_payload *p, struct vsl_strlist *av, struct vsl_error *err)
+{
+	struct vsl_meta_cmd m = { 0 };
+	cleanup_free char *meta = NULL;
+	size_t len;
+	int r = 0;
+
+	if (!o->entrypoint && o->args.n == 0) {
+		r = push_all(av, &c->args, err);
+	} else {
+		meta = vsl_payload_read_small(p, VSL_SECTION_META, &len, err);
+		if (!meta || vsl_meta_cmd_parse(meta, len, &m, err) < 0)
+			return -1;
+		if (o->entrypoint && *o->entrypoint)
+			r = vsl_strlist_push(av, o->entrypoint, err);
+		if (r == 0 && !o->entrypoint)
+			r = push_all(av, &m.entrypoint, err);
+		if (r == 0)
+			r = push_all(av, o->args.n || o->entrypoint ? &o->args : &m.cmd, err);
+		vsl_meta_cmd_free(&m);
+	}
+	if (r == 0 && av->n == 0)
+		return vsl_error_set(err, 0,
+				     "no command to run: the image has no entrypoint or cmd; give "
+				     "one after the options (./app [--] CMD [ARGS...])");
+	return r;
+}
+
+/* The host side of each -v must exist; make it absolute and symlink-free. */
+static int resolve_volumes(struct vsl_options *o, struct vsl_error *err)
+{
+	for (size_t i = 0; i < o->n_volumes; i++) {
+		char *real = realpath(o->volumes[i].host, NULL);
+
+		if (!real)
+			return vsl_error_set(
+				err, errno, "volume %s:%s: the host path must exist: %s",
+				o->volumes[i].host, o->volumes[i].ctr, o->volumes[i].host);
+		free(o->volumes[i].host);
+		o->volumes[i].host = real;
+	}
+	return 0;
+}
+
+static char *cache_root(struct vsl_error *err)
+{
+	const char *v = getenv("VESSEL_CACHE_DIR");
+	const char *suffix = "";
+	char *out;
+
+	if (!v || !*v) {
+		v = getenv("XDG_CACHE_HOME");
+		suffix = "/vessel";
+	}
+	if (!v || !*v) {
+		v = getenv("HOME");
+		suffix = "/.cache/vessel";
+	}
+	if (!v || !*v)
+		return vsl_error_set(err, 0, "no cache directory: set VESSEL_CACHE_DIR or HOME"),
+		       NULL;
+	if (asprintf(&out, "%s%s", v, suffix) < 0)
+		return vsl_error_set(err, ENOMEM, "cache directory"), NULL;
+	return out;
+}
+
+static int print_version(const struct vsl_payload *p)
+{
+	struct vsl_error err = { 0 };
+	struct vsl_strlist lines = { 0 };
+	cleanup_free char *meta = NULL;
+	size_t len;
+
+	printf("vessel %s\n", VSL_VERSION);
+	meta = vsl_payload_read_small(p, VSL_SECTION_META, &len, &err);
+	if (!meta || vsl_meta_describe(meta, len, &lines, &err) < 0)
+		vsl_die_err(VSL_EXIT_VESSEL, &err);
+	for (size_t i = 0; i < lines.n; i++)
+		printf("%s\n", lines.v[i]);
+	vsl_strlist_free(&lines);
+	return fflush(stdout) == 0 ? 0 : VSL_EXIT_VESSEL;
+}
+
+struct run_state {
+	struct vsl_options opt;
+	struct vsl_payload payload;
+	struct vsl_config cfg;
+	struct vsl_strlist env;
+	struct vsl_strlist argv;
+	struct vsl_ns ns;
+	char *rootfs_lower;
+	struct vsl_rundir rd;
+	bool mounted;
+};
+
+static int load_config(struct run_state *s, struct vsl_error *err)
+{
+	cleanup_free char *json = NULL;
+	size_t len;
+
+	json = vsl_payload_read_small(&s->payload, VSL_SECTION_CONFIG, &len, err);
+	if (!json || vsl_config_parse(json, len, &s->cfg, err) < 0)
+		return -1;
+	if (build_env(&s->opt, &s->cfg, &s->env, err) < 0 ||
+	    build_argv(&s->opt, &s->cfg, &s->payload, &s->argv, err) < 0 ||
+	    resolve_volumes(&s->opt, err) < 0)
+		return -1;
+	return 0;
+}
+
+static enum vsl_path choose_path(const struct vsl_payload *p, struct vsl_error *err)
+{
+	struct vsl_path_inputs in = {
+		.has_squashfs = vsl_payload_section(p, VSL_SECTION_SQUASHFS) != NULL,
+		.has_tarzst = vsl_payload_section(p, VSL_SECTION_TARZST) != NULL,
+		.fuse_usable = false, /* the FUSE server is not built in yet */
+		.forced = getenv("VESSEL_PAYLOAD"),
+	};
+	enum vsl_path path = vsl_path_choose(&in, err);
+
+	if (path != VSL_PATH_NONE)
+		vsl_debug("payload path: %s", vsl_path_name(path));
+	return path;
+}
+
+/* The image's rootfs as a directory nobody writes to: the lower layer of the overlay. */
+static int prepare_lower(struct run_state *s, enum vsl_path path, struct vsl_error *err)
+{
+	const struct vsl_section *tarzst = vsl_payload_section(&s->payload, VSL_SECTION_TARZST);
+	cleanup_free char *cache = NULL;
+
+	switch (path) {
+	case VSL_PATH_EXTRACT:
+		cache = cache_root(err);
+		if (!cache)
+			return -1;
+		/* Inside the namespace: extraction chowns as its root. */
+		s->rootfs_lower = vsl_extract_cached(s->payload.fd, tarzst, cache, err);
+		if (!s->rootfs_lower)
+			return -1;
+		vsl_debug("rootfs: %s", s->rootfs_lower);
+		return 0;
+	case VSL_PATH_FUSE:
+	case VSL_PATH_NONE:
+		break;
+	}
+	return vsl_error_set(err, 0, "payload path %s is not implemented", vsl_path_name(path));
+}
+
+static int prepare_root(struct run_state *s, struct vsl_error *err)
+{
+	const char *tmp = vsl_rundir_root();
+	enum vsl_path path = choose_path(&s->payload, err);
+	bool userns;
+
+	if (path == VSL_PATH_NONE || vsl_userns_enter(&s->ns, err) != VSL_USERNS_OK)
+		return -1;
+	userns = !(s->ns.mode == VSL_NS_MOUNT_ONLY && s->ns.init_userns);
+	if (prepare_lower(s, path, err) < 0)
+		return -1;
+	vsl_rundir_reap(tmp);
+	if (vsl_rundir_create(tmp, &s->rd, err) < 0)
+		return -1;
+	if (vsl_overlay_setup(s->rootfs_lower, &s->rd, userns, err) == VSL_OVERLAY_FAILED)
+		return -1;
+	s->mounted = true;
+	return 0;
+}
+
+static int launch(struct run_state *s, int *exit_code, struct vsl_error *err)
+{
+	const char *no_crun = getenv("VESSEL_RUNTIME_DISABLE_CRUN");
+	const struct vsl_launcher *l = vsl_launcher_choose(no_crun && strcmp(no_crun, "1") == 0);
+	struct vsl_launch_spec spec = {
+		.rootfs = s->rd.merged,
+		.argv = s->argv.v,
+		.envp = s->env.v,
+		.cwd = s->opt.workdir ? s->opt.workdir : s->cfg.cwd,
+		.user = s->opt.user,
+		.uid = s->cfg.uid,
+		.gid = s->cfg.gid,
+		.additional_gids = s->cfg.additional_gids,
+		.n_additional_gids = s->cfg.n_additional_gids,
+		.hostname = s->cfg.hostname,
+		.readonly_root = s->cfg.root_readonly,
+		.terminal = s->cfg.terminal,
+		.volumes = s->opt.volumes,
+		.n_volumes = s->opt.n_volumes,
+	};
+
+	vsl_debug("launching %s with %s", s->argv.v[0], l->name);
+	return l->run(l, &spec, exit_code, err);
+}
+
+/* Unmount before removing: the run dir must not be removed through a live overlay. */
+static void teardown(struct run_state *s)
+{
+	struct vsl_error err = { 0 };
+
+	if (s->mounted && vsl_overlay_teardown(s->rd.merged, &err) < 0) {
+		vsl_warn("%s; leaving %s for the next run to remove", err.msg, s->rd.path);
+		vsl_error_release(&err);
+		vsl_rundir_release(&s->rd);
+	} else if (s->rd.path && vsl_rundir_remove(&s->rd, &err) < 0) {
+		vsl_warn("%s", err.msg);
+		vsl_error_release(&err);
+	}
+	free(s->rootfs_lower);
+	vsl_strlist_free(&s->argv);
+	vsl_strlist_free(&s->env);
+	vsl_config_free(&s->cfg);
+	vsl_payload_close(&s->payload);
+	vsl_options_free(&s->opt);
+}
+
+int main(int argc, char *argv[])
+{
+	struct run_state s = { .payload.fd = -1, .rd.lock_fd = -1 };
+	struct vsl_error err = { 0 };
+	int code = VSL_EXIT_VESSEL;
+
+	vsl_log_init("vessel");
+	if (vsl_options_parse(argc, argv, environ, &s.opt, &err) < 0)
+		vsl_die_err(VSL_EXIT_VESSEL, &err);
+	if (s.opt.help) {
+		printf("Usage: %s [OPTIONS] [--] [COMMAND [ARG...]]\n\n%s", argv[0],
+		       vsl_options_help());
+		return 0;
+	}
+	if (vsl_payload_open(&s.payload, "/proc/self/exe", &err) < 0)
+		vsl_die_err(VSL_EXIT_VESSEL, &err);
+	if (s.opt.version)
+		return print_version(&s.payload);
+	if (load_config(&s, &err) < 0 || prepare_root(&s, &err) < 0 ||
+	    launch(&s, &code, &err) < 0) {
+		teardown(&s);
+		vsl_die_err(code, &err);
+	}
+	teardown(&s);
+	return code;
+}

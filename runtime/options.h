@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The stub's command line: `./app [runtime options] [--] [container args]`, docker-run style.
+ * Parsing stops at `--` or at the first non-option; everything from there replaces the image's
+ * CMD. The parser is a pure function over argv and a given host environment (for `-e KEY`),
+ * with no global state, so it is unit-tested and fuzzed directly.
+ */
+#ifndef VSL_RUNTIME_OPTIONS_H
+#define VSL_RUNTIME_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "env.h"
+#include "error.h"
+
+struct vsl_volume {
+	char *host; /* as given (absolute or relative to cwd); main resolves it with realpath */
+	char *ctr;  /* absolute path inside the container */
+	bool readonly;
+};
+
+struct vsl_options {
+	struct vsl_strlist env;	      /* -e entries in order, resolved to "K=V" */
+	struct vsl_strlist env_files; /* --env-file paths in order (read by main, not here) */
+	struct vsl_volume *volumes;
+	size_t n_volumes;
+	char *workdir;	  /* -w, absolute, or NULL */
+	char *entrypoint; /* --entrypoint, or NULL; "" clears the image entrypoint */
+	char *user;	  /* -u as given (checked by vsl_userspec_parse), or NULL */
+	bool help;
+	bool version;
+	struct vsl_strlist args; /* container args (replace CMD); args.n == 0 keeps the image CMD */
+};
+
+/*
+ * Parse argv[1..argc). host_env supplies the values of `-e KEY` (a KEY the host does not have
+ * is dropped, as docker does). On error *o is released and err says which option and why; the
+ * caller exits with VSL_EXIT_VESSEL.
+ */
+int vsl_options_parse(int argc, char *const argv[], char *const host_env[], struct vsl_options *o,
+		      struct vsl_error *err);
+void vsl_options_free(struct vsl_options *o);
+
+/* Split "HOST:CTR[:ro|rw]" into v. Pure; exported for tests. */
+int vsl_volume_parse(const char *spec, struct vsl_volume *v, struct vsl_error *err);
+
+/* The --help text (without the program name line). */
+const char *vsl_options_help(void);
+
+#endif

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The direct runner: the launcher that needs nothing but the kernel. It is exported as
+ * vsl_launcher_direct (launch.h); this header holds the pieces the unit tests reach: the
+ * child -> parent sync protocol and the PATH lookup.
+ *
+ * Parent                                  Child (pid 1 of a new PID namespace when possible)
+ *   block forwarded signals, pipe, fork
+ *                                           own mount (+UTS, IPC) namespace, mounts,
+ *                                           hostname, ids, cwd, no_new_privs; then as pid 1
+ *                                           fork the command and act as its init, else exec
+ *   read the pipe:  EOF                  <- the command exec'd (the pipe is O_CLOEXEC)
+ *                   a struct vsl_sync    <- setup or exec failed; the child exits
+ *   forward signals until the child exits, return its status
+ */
+#ifndef VSL_RUNTIME_RUNNER_H
+#define VSL_RUNTIME_RUNNER_H
+
+#include <stdint.h>
+
+#include "launch.h"
+
+/* The messages a child sends before it execs; after a successful exec it sends nothing. */
+enum vsl_sync_msg {
+	VSL_SYNC_SETUP_FAILED = 1, /* building the container failed; text says why; exit 125 */
+	VSL_SYNC_EXEC_FAILED = 2,  /* execve of the command failed; errnum picks 126 or 127 */
+};
+
+/* One message, written with a single write (smaller than PIPE_BUF, so it is atomic). */
+struct vsl_sync {
+	uint32_t msg;	/* enum vsl_sync_msg */
+	int32_t errnum; /* errno of the failure */
+	char text[1000];
+};
+
+/* The default PATH when the container's environment has none (docker's). */
+#define VSL_RUNNER_DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+/*
+ * execve argv[0] as execvp does, but searching the PATH of envp (the container's), not ours.
+ * Returns only on failure, with the errno that matters most: EACCES if some candidate was
+ * not executable, else the last error (ENOENT when nothing was found).
+ */
+int vsl_runner_exec(char *const argv[], char *const envp[]);
+
+/* The exit code and message for an exec failure: 127 "not found", 126 otherwise. */
+int vsl_runner_exec_error(const char *cmd, int errnum, char *buf, size_t size);
+
+#endif
