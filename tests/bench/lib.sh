@@ -1,0 +1,111 @@
+# SPDX-License-Identifier: Apache-2.0
+# Timing helpers for the benchmarks. A benchmark is not a test: it never fails on a target, it
+# prints numbers and ratios, and it always runs its baseline beside vessel in the same run.
+#
+# bench_time N OUTFILE NAME CMD... ::: NAME CMD... [::: ...]
+#   Runs every command N times, interleaved (a, b, a, b, ...) so that drifting load affects
+#   all of them alike, with stdout and stderr to /dev/null. Appends "NAME MEAN MEDIAN MIN MAX"
+#   lines (milliseconds) to OUTFILE. $BENCH_PRE_<i> (i = 0, 1, ... by group), when set, is a
+#   shell command run untimed before each run of that group (e.g. to empty a cache).
+#   Uses hyperfine when it is installed and no BENCH_PRE_* is set, else a Perl loop (Perl is
+#   there wherever prove is) that execs each command directly, without a shell in between.
+
+bench_time() {
+	_n=$1 _outf=$2
+	shift 2
+	if command -v hyperfine >/dev/null 2>&1 && ! env | grep -q '^BENCH_PRE_' &&
+		[ -z "${BENCH_NO_HYPERFINE:-}" ]; then
+		bench__hyperfine "$_n" "$_outf" "$@"
+	else
+		bench__perl "$_n" "$_outf" "$@"
+	fi
+}
+
+bench__perl() {
+	perl -MTime::HiRes=time -e '
+		my $n = shift; my $outf = shift;
+		my (@g, $cur);
+		for (@ARGV) {
+			if ($_ eq ":::") { push @g, $cur if $cur; $cur = undef; next }
+			$cur ||= [];
+			push @$cur, $_;
+		}
+		push @g, $cur if $cur;
+		open(my $out, ">>", $outf) or die "$outf: $!";
+		open(STDOUT, ">", "/dev/null"); open(STDERR, ">", "/dev/null");
+		my @t;
+		for my $i (1 .. $n) {
+			for my $k (0 .. $#g) {
+				my ($name, @cmd) = @{$g[$k]};
+				if (my $pre = $ENV{"BENCH_PRE_$k"}) {
+					system("sh", "-c", $pre) == 0 or die "setup for $name failed";
+				}
+				my $t0 = time;
+				my $rc = system { $cmd[0] } @cmd;
+				my $dt = (time - $t0) * 1000;
+				if ($rc != 0) { print $out "$name FAILED rc=$rc\n"; exit 1 }
+				push @{$t[$k]}, $dt;
+			}
+		}
+		for my $k (0 .. $#g) {
+			my @s = sort { $a <=> $b } @{$t[$k]};
+			my $sum = 0; $sum += $_ for @s;
+			my $med = @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2;
+			printf $out "%s %.2f %.2f %.2f %.2f\n", $g[$k][0], $sum / @s, $med, $s[0], $s[-1];
+		}
+	' "$@"
+}
+
+bench__hyperfine() {
+	_n=$1 _outf=$2
+	shift 2
+	# hyperfine takes each command as one string; quote every word for its shell-words split.
+	_json=$(mktemp)
+	set -- "$@" :::
+	_names='' _args=''
+	_cmd='' _name=''
+	for _w in "$@"; do
+		if [ "$_w" = ::: ]; then
+			_names="$_names $_name"
+			_args="$_args -n $(bench__q "$_name") $(bench__q "$_cmd")"
+			_cmd='' _name=''
+		elif [ -z "$_name" ]; then
+			_name=$_w
+		else
+			_cmd="$_cmd${_cmd:+ }$(bench__q "$_w")"
+		fi
+	done
+	eval "hyperfine -N --style none --warmup 3 --runs $_n --export-json $_json $_args" \
+		>/dev/null 2>&1 || { echo "hyperfine failed" >&2; rm -f "$_json"; return 1; }
+	perl -MJSON::PP -e '
+		local $/; open(my $f, "<", $ARGV[0]) or die; my $j = decode_json(<$f>);
+		open(my $out, ">>", $ARGV[1]) or die;
+		for my $r (@{$j->{results}}) {
+			printf $out "%s %.2f %.2f %.2f %.2f\n", $r->{command}, $r->{mean} * 1000,
+				$r->{median} * 1000, $r->{min} * 1000, $r->{max} * 1000;
+		}' "$_json" "$_outf"
+	rm -f "$_json"
+}
+
+bench__q() { # single-quote a word for a POSIX shell
+	printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# bench_row RESULTS BASE-NAME NAME TARGET LABEL: one table row comparing NAME with BASE-NAME
+bench_row() {
+	awk -v base="$2" -v name="$3" -v target="$4" -v label="$5" '
+		$1 == base { bm = $2; bmed = $3 }
+		$1 == name { nm = $2; nmed = $3 }
+		END {
+			if (bm == "" || nm == "") { printf "%-34s  (no result)\n", label; exit }
+			r = nmed / bmed
+			printf "%-34s %9.2f %9.2f %9.2f %9.2f %7.2fx  <= %.1fx %s\n", label, bmed, bm, \
+				nmed, nm, r, target, (r > target ? "OVER TARGET" : "ok")
+		}' "$1"
+}
+
+bench_header() {
+	printf "%-34s %9s %9s %9s %9s %8s  %s\n" "" "base med" "base avg" "vsl med" "vsl avg" \
+		"ratio" "target"
+	printf "%-34s %9s %9s %9s %9s %8s\n" "" "(ms)" "(ms)" "(ms)" "(ms)" "(med)"
+}

@@ -1,0 +1,126 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Start-up benchmark (`make bench`), host arch only. Two comparisons, each beside its floor:
+#   warm   `./app sh -c 'echo hi'` on the extract path with a warm cache, vs
+#          `unshare -Urm chroot ROOTFS sh -c 'echo hi'` on the same extracted rootfs.
+#          Target: vessel <= 2x the floor.
+#   cold   the first run of a debootstrap'd bookworm minbase image (empty cache), vs
+#          `zstd -dc | tar -x` of the same tar.zst payload into the same filesystem.
+#          Target: vessel <= 1.2x. Skipped without debootstrap or root (the image recipe needs
+#          both).
+# Ratios are of medians. Targets are reported, never enforced: this script fails only when a
+# command under test fails.
+# Knobs: BENCH_N (warm runs, default 50), BENCH_COLD_N (default 5), VSL_BENCH_DIR (where the
+# apps, cache and extraction go; default $VSL_BUILD/bench; put it on tmpfs to take the disk out),
+# VSL_BUILD, VSL_VESSEL, VESSEL_STUB_DIR, BENCH_NO_HYPERFINE=1.
+set -eu
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+. "$repo/tests/bench/lib.sh"
+: "${VSL_BUILD:=$repo/build}"
+host=$(uname -m)
+: "${VSL_VESSEL:=$VSL_BUILD/$host/bin/vessel}"
+: "${VESSEL_STUB_DIR:=$VSL_BUILD/stubs}"
+: "${VSL_BENCH_DIR:=$VSL_BUILD/bench}"
+: "${BENCH_N:=50}"
+: "${BENCH_COLD_N:=5}"
+export VESSEL_STUB_DIR
+oci=$(sed -n "s/^ARCH_OCI_${host}[[:space:]]*:=[[:space:]]*//p" "$repo/arch/$host/arch.mk")
+
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+[ -x "$VSL_VESSEL" ] || die "vessel is not built: $VSL_VESSEL (run make first)"
+[ -n "$oci" ] || die "no arch/$host/arch.mk for this host"
+mkdir -p "$VSL_BENCH_DIR"
+B=$(cd "$VSL_BENCH_DIR" && pwd)
+res=$B/results
+: >"$res"
+export VESSEL_PAYLOAD=extract VESSEL_TMPDIR="$B/tmp"
+mkdir -p "$VESSEL_TMPDIR"
+
+build() { # build IMAGE-REF OUTPUT
+	rm -f "$2"
+	"$VSL_VESSEL" build --image "$1" --arch "$oci" --output "$2" --payload-format tar.zst \
+		>"$2.log" 2>&1 || {
+		cat "$2.log" >&2
+		die "vessel build $1 failed"
+	}
+}
+
+# tarzst_of APP OUT: copy the app's tar.zst section out, using the trailer (common/format.h).
+tarzst_of() {
+	_size=$(stat -c %s "$1")
+	_t=$((_size - 512))
+	_n=$(od -An -t u4 -j $((_t + 12)) -N 4 "$1" | tr -d ' ')
+	_i=0
+	while [ "$_i" -lt "$_n" ]; do
+		_e=$((_t + 24 + _i * 56))
+		if [ "$(od -An -t u4 -j "$_e" -N 4 "$1" | tr -d ' ')" = 4 ]; then
+			# shellcheck disable=SC2046 # two numbers
+			set -- "$1" "$2" $(od -An -t u8 -j $((_e + 8)) -N 16 "$1")
+			tail -c +$(($3 + 1)) "$1" | head -c "$4" >"$2"
+			return 0
+		fi
+		_i=$((_i + 1))
+	done
+	die "$1 has no tar.zst section"
+}
+
+echo "vessel start-up benchmark: $host, $(nproc) CPUs, dir $B ($(stat -f -c %T "$B"))"
+if command -v hyperfine >/dev/null 2>&1 && [ -z "${BENCH_NO_HYPERFINE:-}" ]; then
+	echo "timing: hyperfine for the warm runs, a Perl loop for the cold ones"
+else
+	echo "timing: Perl loop, runs interleaved"
+fi
+
+# --- warm: busybox ------------------------------------------------------------------------
+img=$("$repo/tests/fixtures/fixture.sh" busybox "$oci")
+app=$B/busybox-app
+build "oci:$img:latest" "$app"
+warm=$B/cache-warm
+rm -rf "$warm"
+VESSEL_CACHE_DIR=$warm "$app" true || die "$app true failed"
+rootfs=$(find "$warm" -mindepth 2 -maxdepth 2 -name rootfs -type d | head -n1)
+[ -n "$rootfs" ] || die "no extracted rootfs under $warm after the first run"
+# The floor must work too before timing starts.
+unshare -Urm chroot "$rootfs" sh -c 'echo hi' >/dev/null || die "the floor command fails"
+echo "warm: $BENCH_N runs each of sh -c 'echo hi'"
+VESSEL_CACHE_DIR=$warm bench_time "$BENCH_N" "$res" \
+	floor unshare -Urm chroot "$rootfs" sh -c 'echo hi' ::: \
+	vessel "$app" sh -c 'echo hi' || die "a warm run failed: $(cat "$res")"
+
+# --- cold: debootstrap --------------------------------------------------------------------
+cold_skip=
+if ! command -v debootstrap >/dev/null 2>&1; then
+	cold_skip="debootstrap is not installed"
+elif [ "$(id -u)" != 0 ] && [ -z "$(ls -d "$VSL_BUILD"/fixtures/debootstrap-"$oci"-* 2>/dev/null)" ]; then
+	cold_skip="the debootstrap image needs root to make once"
+elif ! deb=$("$repo/tests/fixtures/fixture.sh" debootstrap "$oci"); then
+	cold_skip="the debootstrap image could not be made (see above)"
+fi
+if [ -z "$cold_skip" ]; then
+	dapp=$B/debian-app
+	build "oci:$deb:latest" "$dapp"
+	tarzst_of "$dapp" "$B/debian.tar.zst"
+	cold=$B/cache-cold
+	base=$B/baseline-extract
+	echo "cold: $BENCH_COLD_N runs each ($(du -h "$B/debian.tar.zst" | cut -f1) tar.zst)"
+	# Emptying the dirs is setup, not timed. Both land on the filesystem of $B.
+	BENCH_PRE_0="rm -rf '$base' && mkdir '$base'" BENCH_PRE_1="rm -rf '$cold'" \
+		VESSEL_CACHE_DIR=$cold bench_time "$BENCH_COLD_N" "$res" \
+		zstd-tar sh -c "zstd -qdc '$B/debian.tar.zst' | tar -xf - -C '$base'" ::: \
+		vessel-cold "$dapp" true || die "a cold run failed: $(cat "$res")"
+	rm -rf "$base" "$cold"
+fi
+
+# --- table --------------------------------------------------------------------------------
+echo
+bench_header
+bench_row "$res" floor vessel 2.0 "warm start (busybox, echo hi)"
+if [ -n "$cold_skip" ]; then
+	printf "%-34s skipped: %s\n" "cold start (debian minbase)" "$cold_skip"
+else
+	bench_row "$res" zstd-tar vessel-cold 1.2 "cold start (debian minbase)"
+fi

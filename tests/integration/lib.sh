@@ -1,0 +1,407 @@
+# SPDX-License-Identifier: Apache-2.0
+# The integration tests' harness, in the manner of git's t/test-lib.sh. A test file is
+#
+#	#!/bin/sh
+#	test_description='what this file checks'
+#	. "$(dirname "$0")/lib.sh"
+#	test_expect_success 'name' '
+#		app=$(vsl_app latest) &&
+#		vsl_run "$app" >out &&
+#		grep hello out
+#	'
+#	test_done
+#
+# and is run as `VSL_ARCH=aarch64 sh tests/integration/tNNNN-x.sh` (prove does this per arch).
+# It prints TAP. Sourcing this file in a fresh process makes it a *driver*: it prepares the
+# fixtures, then runs the same script twice, once as root and once as the unprivileged user
+# `vesseltest` (made with useradd when missing), each "pass" with its own HOME, cache and tmp
+# dirs under one per-test temp dir, and merges both passes into one TAP stream, naming each
+# test "[ARCH/root]" or "[ARCH/user]". Run by a non-root user, there is only the user pass.
+#
+# Inside a pass, test bodies run in a subshell (variables and cd do not leak between tests)
+# with the pass's work dir as cwd. Helpers for bodies:
+#   vsl_app TAG          build (once per pass) the busybox fixture's TAG into an app, print path
+#   vsl_run APP ARGS...  run an app of $VSL_ARCH: natively, or through
+#                        `unshare -Urm qemu-<arch>-static` (qemu-user cannot make a user
+#                        namespace itself, so a native parent makes one)
+#   vsl_exec APP ARGS... the same, exec'ing (for `vsl_exec ... &` and signals to $!)
+#   vsl_vessel ARGS...   the builder, always native
+#   test_expect_code N CMD...   CMD must exit with N
+#   test_cmp EXPECTED ACTUAL    diff -u
+# Prerequisites (test_expect_success PREREQ,... 'name' 'body'; !X negates): root / user (the
+# pass), NATIVE / QEMU, SKOPEO, ALLIDS (real root, native: every uid exists in the container) /
+# ONEID (only uid 0 is mapped: unprivileged, or under `unshare -Urm` for qemu).
+# Variables: VSL_ARCH (x86_64|aarch64), VSL_OCI_ARCH (amd64|arm64), VSL_PASS (root|user),
+# VSL_FIXTURE_BUSYBOX (OCI layout dir), VSL_FIXTURE_ARCHIVES (if the test asked for it by setting
+# VSL_FIXTURES="busybox archives" before sourcing), VESSEL_CACHE_DIR, VESSEL_TMPDIR.
+# Knobs: VSL_BUILD (default <repo>/build), VSL_VESSEL, VESSEL_STUB_DIR, VSL_RUNNER (a command
+# prefix replacing the arch's runner), VSL_TEST_USER (default vesseltest), VSL_TEST_TMPDIR,
+# VSL_TEST_KEEP=1 (keep the temp dir), VSL_TEST_VERBOSE=1 (show every body's output),
+# VSL_TIMEOUT (seconds per vsl_run, default 60), VSL_TEST_PASSES ("root user" by default).
+#
+# Arch facts come from arch/<arch>/arch.mk (ARCH_OCI_*, ARCH_QEMU_*), the only per-arch place.
+
+vsl__repo=$(cd "$(dirname "$0")/../.." && pwd)
+vsl__script=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+vsl__name=$(basename "$0" .sh)
+: "${VSL_BUILD:=$vsl__repo/build}"
+vsl__host_arch=$(uname -m)
+: "${VSL_ARCH:=$vsl__host_arch}"
+: "${VSL_TEST_USER:=vesseltest}"
+: "${VSL_TIMEOUT:=60}"
+: "${VSL_VESSEL:=$VSL_BUILD/$vsl__host_arch/bin/vessel}"
+: "${VESSEL_STUB_DIR:=$VSL_BUILD/stubs}"
+export VSL_BUILD VSL_ARCH VSL_VESSEL VESSEL_STUB_DIR VSL_TIMEOUT
+
+vsl__archvar() { # vsl__archvar NAME: ARCH_<NAME>_<arch> from arch/<arch>/arch.mk
+	sed -n "s/^ARCH_$1_${VSL_ARCH}[[:space:]]*:=[[:space:]]*//p" \
+		"$vsl__repo/arch/$VSL_ARCH/arch.mk" 2>/dev/null | head -n1
+}
+
+# --- TAP core (used by the driver and by the passes) ---------------------------------------
+vsl__count=0
+vsl__failed=0
+
+skip_all() {
+	echo "1..0 # SKIP $*"
+	exit 0
+}
+
+vsl__bail() { # a failure before any test could run: one failing test, so prove shows it
+	echo "not ok 1 - $vsl__name: $*"
+	echo "1..1"
+	exit 1
+}
+
+vsl__comment() { # vsl__comment FILE: its lines as TAP comments
+	sed 's/^/#	/' "$1"
+}
+
+# --- driver: fixtures, users, two passes, one TAP stream -----------------------------------
+vsl__user_ok() { # can the test user run this test? sets vsl__user_why when not
+	vsl__user_why=
+	if ! id -u "$VSL_TEST_USER" >/dev/null 2>&1; then
+		# A parallel test may be adding the user at the same moment: check again on failure.
+		if ! useradd --system --no-create-home --home-dir /nonexistent --shell /bin/sh \
+			--user-group "$VSL_TEST_USER" >/dev/null 2>&1 &&
+			! id -u "$VSL_TEST_USER" >/dev/null 2>&1; then
+			vsl__user_why="cannot create user $VSL_TEST_USER (useradd failed)"
+			return 1
+		fi
+	fi
+	# shellcheck disable=SC2016 # expanded by the inner sh
+	if ! setpriv --reuid="$VSL_TEST_USER" --regid="$VSL_TEST_USER" --init-groups \
+		sh -c 'test -r "$1" && test -x "$2" && test -r "$3/index.json"' \
+		sh "$vsl__script" "$VSL_VESSEL" "$VSL_FIXTURE_BUSYBOX" 2>/dev/null; then
+		vsl__user_why="user $VSL_TEST_USER cannot read the test, $VSL_VESSEL or the fixtures (check the permissions of their directories)"
+		return 1
+	fi
+	if ! setpriv --reuid="$VSL_TEST_USER" --regid="$VSL_TEST_USER" --init-groups \
+		unshare -Ur true 2>/dev/null; then
+		vsl__user_why="unprivileged user namespaces are disabled on this host (see sysctl user.max_user_namespaces, kernel.unprivileged_userns_clone, AppArmor)"
+		return 1
+	fi
+	return 0
+}
+
+vsl__prepare_pass() { # vsl__prepare_pass PASS: make its dirs, print the dir
+	_d=$vsl__tmp/$1
+	mkdir -p "$_d/home" "$_d/xdg-cache" "$_d/cache" "$_d/tmp" "$_d/work" "$_d/run" "$_d/apps"
+	chmod 0700 "$_d/run"
+	[ "$1" = user ] && [ "$(id -u)" = 0 ] && chown -R "$VSL_TEST_USER:" "$_d"
+	echo "$_d"
+}
+
+# vsl__run_pass PASS OFFSET: run this script as PASS; its TAP goes out renumbered from OFFSET.
+# Leaves the number of tests it saw in $vsl__tmp/PASS.count.
+vsl__run_pass() {
+	_pass=$1 _off=$2
+	_dir=$(vsl__prepare_pass "$_pass")
+	_user=$(id -un)
+	[ "$_pass" = user ] && [ "$(id -u)" = 0 ] && _user=$VSL_TEST_USER
+	set -- env USER="$_user" LOGNAME="$_user" HOME="$_dir/home" \
+		XDG_CACHE_HOME="$_dir/xdg-cache" XDG_RUNTIME_DIR="$_dir/run" \
+		VESSEL_CACHE_DIR="$_dir/cache/vessel" VESSEL_TMPDIR="$_dir/tmp" TMPDIR="$_dir/tmp" \
+		VSL_PASS="$_pass" VSL_PASS_DIR="$_dir" VSL_OCI_ARCH="$VSL_OCI_ARCH" \
+		VSL_QEMU="$VSL_QEMU" VSL_FIXTURE_BUSYBOX="$VSL_FIXTURE_BUSYBOX" \
+		VSL_FIXTURE_ARCHIVES="${VSL_FIXTURE_ARCHIVES:-}" sh "$vsl__script"
+	# Root runs the user pass through setpriv: real and effective ids of the test user, its
+	# groups, no capabilities left (a uid change from 0 clears them).
+	if [ "$_pass" = user ] && [ "$(id -u)" = 0 ]; then
+		set -- setpriv --reuid="$VSL_TEST_USER" --regid="$VSL_TEST_USER" --init-groups \
+			"$@"
+	fi
+	{
+		(cd "$_dir/work" && "$@" </dev/null 2>&1)
+		echo $? >"$vsl__tmp/$_pass.status"
+	} | awk -v off="$_off" -v tag="[$VSL_ARCH/$_pass]" -v cnt="$vsl__tmp/$_pass.count" \
+		-v planf="$vsl__tmp/$_pass.plan" '
+		/^(not )?ok [0-9]+/ {
+			i = ($1 == "ok") ? 2 : 3
+			n = $i + 0
+			head = (i == 2) ? "ok" : "not ok"
+			rest = substr($0, length(head " " $i) + 1)
+			if (rest ~ /^ - /)
+				rest = " - " tag " " substr(rest, 4)
+			else if (rest ~ /^ # [Ss][Kk][Ii][Pp] /)
+				rest = " # skip " tag " " substr(rest, 9)
+			else if (rest !~ /^ #/)
+				rest = " - " tag rest
+			print head " " (n + off) rest
+			if (n > seen) seen = n
+			fflush()
+			next
+		}
+		/^1\.\.[0-9]+/ { print > planf; next }
+		{ print; fflush() }
+		END { print seen + 0 > cnt }'
+}
+
+vsl__driver() {
+	[ -f "$vsl__repo/arch/$VSL_ARCH/arch.mk" ] || vsl__bail "unknown VSL_ARCH=$VSL_ARCH (no arch/$VSL_ARCH/arch.mk)"
+	VSL_OCI_ARCH=$(vsl__archvar OCI)
+	VSL_QEMU=
+	if [ "$VSL_ARCH" != "$vsl__host_arch" ] && [ -z "${VSL_RUNNER:-}" ]; then
+		VSL_QEMU=$(vsl__archvar QEMU)
+		command -v "$VSL_QEMU" >/dev/null 2>&1 ||
+			skip_all "$VSL_QEMU not installed, cannot run $VSL_ARCH binaries (apt-get install qemu-user-static)"
+		command -v unshare >/dev/null 2>&1 || skip_all "unshare (util-linux) not installed"
+		# qemu-user hands the container's execve to the kernel, which needs qemu's binfmt_misc
+		# entry, with flag F so it works inside namespaces and the container's root.
+		_bf=/proc/sys/fs/binfmt_misc/${VSL_QEMU%-static}
+		if ! grep -qx enabled "$_bf" 2>/dev/null || ! grep -q '^flags:.*F' "$_bf"; then
+			skip_all "the kernel cannot exec $VSL_ARCH binaries: no enabled binfmt_misc entry $_bf with flag F (install qemu-user-static and binfmt-support, then: update-binfmts --enable ${VSL_QEMU%-static})"
+		fi
+	fi
+	[ -x "$VSL_VESSEL" ] || skip_all "vessel is not built: $VSL_VESSEL (run make, or set VSL_BUILD / VSL_VESSEL)"
+	# VSL_FIXTURES=none: a test of the build itself (toolchain), no image needed.
+	[ "${VSL_FIXTURES:-}" = none ] && VSL_FIXTURES=" " VSL_FIXTURE_BUSYBOX=none
+	for _f in ${VSL_FIXTURES:-busybox}; do
+		_log=${TMPDIR:-/tmp}/vsl-fixture-$$.log
+		_st=0
+		_p=$("$vsl__repo/tests/fixtures/fixture.sh" "$_f" "$VSL_OCI_ARCH" 2>"$_log") || _st=$?
+		_msg=$(cat "$_log")
+		rm -f "$_log"
+		[ "$_st" = 2 ] && skip_all "fixture $_f: $_msg"
+		[ "$_st" = 0 ] || vsl__bail "fixture $_f for $VSL_OCI_ARCH failed: $_msg"
+		case $_f in
+		busybox) VSL_FIXTURE_BUSYBOX=$_p ;;
+		archives) VSL_FIXTURE_ARCHIVES=$_p ;;
+		esac
+	done
+	: "${VSL_FIXTURE_BUSYBOX:=$("$vsl__repo/tests/fixtures/fixture.sh" busybox "$VSL_OCI_ARCH")}"
+	export VSL_OCI_ARCH VSL_QEMU VSL_FIXTURE_BUSYBOX VSL_FIXTURE_ARCHIVES
+
+	vsl__tmp=$(mktemp -d "${VSL_TEST_TMPDIR:-${TMPDIR:-/tmp}}/vsl-$vsl__name-$VSL_ARCH.XXXXXX") ||
+		vsl__bail "cannot make a temp dir"
+	chmod 0755 "$vsl__tmp"
+	_runner=${VSL_RUNNER:-${VSL_QEMU:+unshare -Urm $VSL_QEMU}}
+	echo "# $vsl__name: ${test_description:-}"
+	echo "# arch $VSL_ARCH ($VSL_OCI_ARCH), runner: ${_runner:-native}, temp dir $vsl__tmp"
+
+	_total=0 _fail=0 _skipwhy=
+	for _pass in ${VSL_TEST_PASSES:-root user}; do
+		if [ "$_pass" = root ] && [ "$(id -u)" != 0 ]; then
+			echo "# root pass skipped: not running as root"
+			continue
+		fi
+		if [ "$_pass" = user ] && [ "$(id -u)" = 0 ] && ! vsl__user_ok; then
+			echo "# unprivileged pass skipped: $vsl__user_why"
+			continue
+		fi
+		vsl__run_pass "$_pass" "$_total"
+		_n=$(cat "$vsl__tmp/$_pass.count")
+		_st=$(cat "$vsl__tmp/$_pass.status")
+		_plan=$(cat "$vsl__tmp/$_pass.plan" 2>/dev/null)
+		_total=$((_total + _n))
+		case $_plan in
+		"1..0 # SKIP"*) _skipwhy=${_plan#1..0 # SKIP }; echo "# $_pass pass skipped: $_skipwhy" ;;
+		"1..$_n") [ "$_st" = 0 ] || _fail=1 ;;
+		*)
+			_total=$((_total + 1))
+			_fail=1
+			echo "not ok $_total - [$VSL_ARCH/$_pass] $vsl__name exited with status $_st before test_done (plan: '${_plan:-none}', tests seen: $_n)"
+			;;
+		esac
+	done
+	if [ "$_total" = 0 ]; then
+		echo "1..0 # SKIP ${_skipwhy:-no pass could run}"
+	else
+		echo "1..$_total"
+	fi
+	if [ "$_fail" = 0 ] && [ -z "${VSL_TEST_KEEP:-}" ]; then
+		rm -rf "$vsl__tmp"
+	else
+		echo "# kept $vsl__tmp"
+	fi
+	exit "$_fail"
+}
+
+if [ -z "${VSL_PASS:-}" ]; then
+	vsl__driver
+fi
+
+# --- inside a pass -------------------------------------------------------------------------
+vsl__prereqs=" $VSL_PASS "
+[ -n "${VSL_QEMU:-}" ] && vsl__prereqs="$vsl__prereqs QEMU " || vsl__prereqs="$vsl__prereqs NATIVE "
+command -v skopeo >/dev/null 2>&1 && vsl__prereqs="$vsl__prereqs SKOPEO "
+# VSL_QUICK=1 skips the slow checks that rebuild the toolchain (for quick local runs; CI and
+# `make test` run them).
+[ -n "${VSL_QUICK:-}" ] && vsl__prereqs="$vsl__prereqs QUICK "
+# ALLIDS: the container can use every uid (real root, run natively). Otherwise (unprivileged,
+# or inside the single-id namespace `unshare -Urm` makes for qemu) only uid 0 is mapped: ONEID.
+if [ "$VSL_PASS" = root ] && [ -z "${VSL_QEMU:-}" ] && [ -z "${VSL_RUNNER:-}" ]; then
+	vsl__prereqs="$vsl__prereqs ALLIDS "
+else
+	vsl__prereqs="$vsl__prereqs ONEID "
+fi
+
+test_set_prereq() { vsl__prereqs="$vsl__prereqs $1 "; }
+test_have_prereq() { # all of a comma-separated list; !X negates
+	for _p in $(echo "$1" | tr , ' '); do
+		case $_p in
+		!*) case $vsl__prereqs in *" ${_p#!} "*) return 1 ;; esac ;;
+		*) case $vsl__prereqs in *" $_p "*) ;; *) return 1 ;; esac ;;
+		esac
+	done
+	return 0
+}
+
+vsl__ok() { echo "ok $vsl__count - $*"; }
+
+# test_expect_success [PREREQS] 'name' 'body'
+test_expect_success() {
+	_pre=
+	[ $# = 3 ] && { _pre=$1; shift; }
+	vsl__count=$((vsl__count + 1))
+	if [ -n "$_pre" ] && ! test_have_prereq "$_pre"; then
+		echo "ok $vsl__count # skip $1 (missing $_pre)"
+		return 0
+	fi
+	_out=$VSL_PASS_DIR/body.out
+	(cd "$VSL_PASS_DIR/work" && eval "$2") >"$_out" 2>&1 </dev/null
+	_st=$?
+	if [ $_st = 0 ]; then
+		vsl__ok "$1"
+		[ -n "${VSL_TEST_VERBOSE:-}" ] && vsl__comment "$_out"
+	else
+		vsl__failed=$((vsl__failed + 1))
+		echo "not ok $vsl__count - $1"
+		echo "#	--- body (exit $_st):"
+		echo "$2" | sed 's/^/#	/'
+		echo "#	--- output:"
+		vsl__comment "$_out"
+	fi
+	return 0
+}
+
+test_skip() { # test_skip 'name' 'why'
+	vsl__count=$((vsl__count + 1))
+	echo "ok $vsl__count # skip $1: $2"
+}
+
+test_done() {
+	echo "1..$vsl__count"
+	[ "$vsl__failed" = 0 ]
+	exit $?
+}
+
+# --- helpers for test bodies ---------------------------------------------------------------
+test_expect_code() { # test_expect_code N CMD...
+	_want=$1
+	shift
+	"$@"
+	_got=$?
+	[ "$_got" = "$_want" ] && return 0
+	echo "test_expect_code: wanted exit $_want, got $_got from: $*" >&2
+	return 1
+}
+
+test_cmp() { diff -u "$@"; }
+
+vsl_vessel() { "$VSL_VESSEL" "$@"; }
+
+# vsl_run APP ARGS...: run an app (or any binary) of $VSL_ARCH, with a time limit.
+vsl_run() { (vsl_exec "$@"); }
+
+# vsl_exec APP ARGS...: the same, replacing the shell, so `vsl_exec ... &` gives in $! a pid
+# that passes signals on. --foreground: timeout then signals only the app, never its process
+# group, so a test of the app's own signal forwarding is not fooled.
+vsl_exec() {
+	if [ -n "${VSL_RUNNER:-}" ]; then
+		# shellcheck disable=SC2086 # VSL_RUNNER is a command prefix
+		exec timeout --foreground -k 5 "$VSL_TIMEOUT" $VSL_RUNNER "$@"
+	elif [ -n "$VSL_QEMU" ]; then
+		exec timeout --foreground -k 5 "$VSL_TIMEOUT" unshare -Urm "$VSL_QEMU" "$@"
+	else
+		exec timeout --foreground -k 5 "$VSL_TIMEOUT" "$@"
+	fi
+}
+
+# vsl_app TAG [BUILD-ARGS...]: path of the app built from the busybox fixture's TAG for
+# $VSL_ARCH, built once per pass (extra build args make a separately cached app).
+vsl_app() {
+	_tag=${1:-latest}
+	[ $# -gt 0 ] && shift
+	_key=$_tag
+	[ $# -gt 0 ] && _key=$_tag-$(echo "$*" | cksum | cut -d' ' -f1)
+	_app=$VSL_PASS_DIR/apps/$_key
+	if [ ! -x "$_app" ]; then
+		vsl_build_app "oci:$VSL_FIXTURE_BUSYBOX:$_tag" "$_app" "$@" || return 1
+	fi
+	echo "$_app"
+}
+
+# vsl_build_app IMAGE-REF OUTPUT [BUILD-ARGS...]: vessel build for $VSL_OCI_ARCH, tar.zst; its
+# log is kept in OUTPUT.log and shown on failure.
+vsl_build_app() {
+	_img=$1 _o=$2
+	shift 2
+	mkdir -p "$(dirname "$_o")"
+	if ! "$VSL_VESSEL" build --image "$_img" --arch "$VSL_OCI_ARCH" --output "$_o" \
+		--payload-format tar.zst "$@" >"$_o.log" 2>&1; then
+		echo "vessel build --image $_img failed:" >&2
+		cat "$_o.log" >&2
+		return 1
+	fi
+}
+
+# vsl_section FILE KIND: "OFFSET LENGTH" of the first section of KIND (1 config, 2 meta,
+# 3 squashfs, 4 tarzst) read from the trailer (common/format.h), or nothing.
+vsl_section() {
+	_size=$(stat -c %s "$1")
+	_t=$((_size - 512))
+	_n=$(od -An -t u4 -j $((_t + 12)) -N 4 "$1" | tr -d ' ')
+	_i=0
+	while [ "$_i" -lt "${_n:-0}" ]; do
+		_e=$((_t + 24 + _i * 56))
+		if [ "$(od -An -t u4 -j "$_e" -N 4 "$1" | tr -d ' ')" = "$2" ]; then
+			od -An -t u8 -j $((_e + 8)) -N 16 "$1" | awk '{print $1, $2}'
+			return 0
+		fi
+		_i=$((_i + 1))
+	done
+}
+
+# vsl_section_bytes FILE KIND: the section's bytes on stdout.
+vsl_section_bytes() {
+	# shellcheck disable=SC2046 # two numbers
+	set -- "$1" $(vsl_section "$1" "$2")
+	[ -n "${3:-}" ] || return 1
+	tail -c +$(($2 + 1)) "$1" | head -c "$3"
+}
+
+# vsl_flip_byte FILE OFFSET: invert one byte in place.
+vsl_flip_byte() {
+	_b=$(od -An -t u1 -j "$2" -N 1 "$1" | tr -d ' ')
+	# shellcheck disable=SC2059 # the format is the octal escape
+	printf "$(printf '\\%03o' $((255 - _b)))" |
+		dd of="$1" bs=1 seek="$2" count=1 conv=notrunc status=none
+}
+
+# vsl_cache_dirs: the extracted-image dirs in the pass's vessel cache (one per line).
+vsl_cache_dirs() {
+	find "$VESSEL_CACHE_DIR" -mindepth 1 -maxdepth 1 -type d 2>/dev/null
+}
+
+cd "$VSL_PASS_DIR/work" || exit 1
