@@ -199,7 +199,7 @@ static int make_config(struct build *b, struct vsl_error *err)
 	vsl_debug("image user \"%s\" is uid %u gid %u", b->cfg.user ? b->cfg.user : "", u.uid,
 		  u.gid);
 	r = vsl_ocispec_config(&b->cfg, &u, &b->config_json, &b->config_len, err);
-	vsl_user_free(&u);
+	vsl_passwd_user_free(&u);
 	return r;
 }
 
@@ -208,9 +208,7 @@ static int make_meta(struct build *b, struct vsl_error *err)
 	static const char *const tarzst_only[] = { "tar.zst", NULL };
 	struct vsl_meta m = {
 		.vessel_version = VSL_VERSION,
-		.image = b->o->image,
-		.digest = b->img.manifest_digest,
-		.config_digest = b->img.config_digest,
+		.digest = b->img.config_digest,
 		.arch = b->o->arch->oci,
 		.formats = tarzst_only,
 		.source_date_epoch = b->o->source_date_epoch,

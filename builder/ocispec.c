@@ -427,8 +427,7 @@ int vsl_ocispec_meta(const struct vsl_meta *m, const struct vsl_image_config *c,
 	if (!g)
 		return vsl_error_set(err, ENOMEM, "making meta");
 	st = yajl_gen_map_open(g) | vsl_gen_kv_str(g, "vessel_version", m->vessel_version);
-	st |= vsl_gen_kv_str(g, "image", m->image) | vsl_gen_kv_str(g, "digest", m->digest);
-	st |= vsl_gen_kv_str(g, "config_digest", m->config_digest);
+	st |= vsl_gen_kv_str(g, "digest", m->digest);
 	st |= vsl_gen_kv_str(g, "arch", m->arch);
 	if (c->created)
 		st |= vsl_gen_kv_str(g, "created", c->created);

@@ -13,7 +13,7 @@
 #include <stdint.h>
 
 #include "error.h"
-#include "user.h"
+#include "passwd.h"
 
 /* The parts of an image config (OCI or Docker, the same JSON) that the runtime needs. */
 struct vsl_image_config {
@@ -37,16 +37,17 @@ int vsl_ocispec_config(const struct vsl_image_config *c, const struct vsl_user *
 
 struct vsl_meta {
 	const char *vessel_version;
-	const char *image;  /* the reference as the user gave it */
-	const char *digest; /* manifest digest */
-	const char *config_digest;
+	/* The image ID (sha256 of the image config). Not the manifest digest and not the source
+	 * reference: those differ between oci:, oci-archive: and docker-archive: copies of the same
+	 * image (and the reference holds a local path), while the output must not. */
+	const char *digest;
 	const char *arch;	    /* OCI arch name */
 	const char *const *formats; /* NULL-terminated: "tar.zst", "squashfs" */
 	int64_t source_date_epoch;  /* < 0: not set, so no build time is written */
 };
 
 /*
- * The meta section: {"vessel_version", "image", "digest", "config_digest", "arch", "created"
+ * The meta section: {"vessel_version", "digest" (the image ID), "arch", "created"
  * (from the image, when it has one), "built" (only from SOURCE_DATE_EPOCH), "formats",
  * "entrypoint" and "cmd" (kept apart so the runtime can replace CMD alone, as docker run does;
  * absent when the image has none)}.

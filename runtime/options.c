@@ -151,7 +151,7 @@ static int apply(struct vsl_options *o, enum opt_id id, const char *val, char *c
 	case OPT_USER:
 		if (vsl_userspec_parse(val, &us, err) < 0)
 			return -1;
-		vsl_userspec_free(&us);
+		vsl_passwd_spec_free(&us);
 		return set_string(&o->user, val, err);
 	case OPT_HELP:
 		o->help = true;

@@ -136,7 +136,7 @@ static int resolve_user(const char *spec, uint32_t *uid, uint32_t *gid, struct v
 		r = read_db("/etc/group", &gr, &gr_len, err);
 	if (r == 0)
 		r = vsl_userspec_resolve(&us, pw, pw_len, gr, gr_len, uid, gid, err);
-	vsl_userspec_free(&us);
+	vsl_passwd_spec_free(&us);
 	return r;
 }
 
