@@ -21,7 +21,6 @@ enum kind { K_TAR, K_GZIP, K_ZSTD };
 struct vsl_layer_src {
 	int fd;
 	enum kind kind;
-	char *name;
 	uint8_t *in;
 	size_t in_len, in_pos;
 	bool eof;        /* the fd has no more bytes */
@@ -50,7 +49,7 @@ static int refill(struct vsl_layer_src *s, struct vsl_error *err)
 		k = read(s->fd, s->in + s->in_len, IN_BUF - s->in_len);
 	while (k < 0 && errno == EINTR);
 	if (k < 0)
-		return vsl_error_set(err, errno, "read layer %s", s->name);
+		return vsl_error_set(err, errno, "read");
 	if (k == 0)
 		s->eof = true;
 	s->in_len += (size_t)k;
@@ -61,15 +60,18 @@ struct vsl_layer_src *vsl_layer_src_open(int fd, const char *name, struct vsl_er
 {
 	struct vsl_layer_src *s = calloc(1, sizeof(*s));
 
-	if (!s || !(s->in = malloc(IN_BUF)) || !(s->name = strdup(name))) {
+	if (!s || !(s->in = malloc(IN_BUF))) {
 		vsl_layer_src_close(s);
 		vsl_error_set(err, ENOMEM, "layer %s", name);
 		return NULL;
 	}
 	s->fd = fd;
-	while (s->in_len < 6 && !s->eof)
-		if (refill(s, err) < 0)
+	while (s->in_len < 6 && !s->eof) {
+		if (refill(s, err) < 0) {
+			vsl_error_wrap(err, "layer %s", name);
 			goto fail;
+		}
+	}
 	if (s->in_len >= 2 && s->in[0] == 0x1f && s->in[1] == 0x8b) {
 		s->kind = K_GZIP;
 		/* 15 + 16: gzip wrapper only, the largest window */
@@ -133,13 +135,13 @@ static ssize_t read_gzip(struct vsl_layer_src *s, uint8_t *buf, size_t n, struct
 			else
 				s->done = true;
 		} else if (rc != Z_OK && rc != Z_BUF_ERROR) {
-			return vsl_error_set(err, 0, "layer %s: gzip data is corrupt (%s)", s->name,
+			return vsl_error_set(err, 0, "gzip data is corrupt (%s)",
 					     s->z.msg ? s->z.msg : "inflate failed");
 		}
 		if (s->z.next_out != buf)
 			return (ssize_t)(s->z.next_out - buf);
 		if (s->eof && s->in_pos == s->in_len && !s->done)
-			return vsl_error_set(err, 0, "layer %s: gzip data is truncated", s->name);
+			return vsl_error_set(err, 0, "gzip data is truncated");
 	}
 	return 0;
 }
@@ -157,7 +159,7 @@ static ssize_t read_zstd(struct vsl_layer_src *s, uint8_t *buf, size_t n, struct
 		/* called even without input: the decoder may still hold output to flush */
 		r = ZSTD_decompressStream(s->zd, &out, &in);
 		if (ZSTD_isError(r))
-			return vsl_error_set(err, 0, "layer %s: zstd data is corrupt (%s)", s->name,
+			return vsl_error_set(err, 0, "zstd data is corrupt (%s)",
 					     ZSTD_getErrorName(r));
 		if (out.pos || in.pos != s->in_pos)
 			s->zlast = r;
@@ -166,8 +168,7 @@ static ssize_t read_zstd(struct vsl_layer_src *s, uint8_t *buf, size_t n, struct
 			return (ssize_t)out.pos;
 		if (s->in_pos == s->in_len && s->eof) {
 			if (s->zlast != 0)
-				return vsl_error_set(err, 0, "layer %s: zstd data is truncated",
-						     s->name);
+				return vsl_error_set(err, 0, "zstd data is truncated");
 			return 0;
 		}
 	}
@@ -200,6 +201,5 @@ void vsl_layer_src_close(struct vsl_layer_src *s)
 		inflateEnd(&s->z);
 	ZSTD_freeDStream(s->zd);
 	free(s->in);
-	free(s->name);
 	free(s);
 }

@@ -14,7 +14,7 @@
 struct vsl_layer_src;
 
 struct vsl_layer_src *vsl_layer_src_open(int fd, const char *name, struct vsl_error *err);
-/* A vsl_tar_read_fn: ctx is the vsl_layer_src. */
+/* A vsl_tar_read_fn: ctx is the vsl_layer_src. Errors do not name the layer: callers do. */
 ssize_t vsl_layer_src_read(void *ctx, void *buf, size_t n, struct vsl_error *err);
 /* "gzip", "zstd" or "tar". */
 const char *vsl_layer_src_kind(const struct vsl_layer_src *s);

@@ -97,13 +97,15 @@ static int walk_dir(struct vsl_fs_walker *w, const char *dir, size_t dlen, bool 
 			*slash = '\0';
 		nfd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (nfd < 0 && errno == ENOENT && create) {
-			if (mkdirat(cur, comp, w->dir_mode) < 0 && errno != EEXIST) {
+			bool made = mkdirat(cur, comp, w->dir_mode) == 0;
+
+			if (!made && errno != EEXIST) {
 				vsl_error_set(err, errno, "mkdir '%s'", buf);
 				close(cur);
 				return -1;
 			}
 			nfd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (nfd >= 0 && w->on_mkdir && w->on_mkdir(w->ctx, buf, err) < 0) {
+			if (nfd >= 0 && made && w->on_mkdir && w->on_mkdir(w->ctx, buf, err) < 0) {
 				close(nfd);
 				nfd = -1;
 				errno = 0;
@@ -160,8 +162,10 @@ static int open_under(struct vsl_fs_walker *w, const char *path, int flags, stru
 	if (dfd < 0)
 		return -1;
 	fd = openat(dfd, base, flags | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP)
+		return vsl_error_set(err, 0, "'%s' is a symlink", path);
 	if (fd < 0)
-		return walk_error(dfd, base, path, errno, err);
+		return vsl_error_set(err, errno, "open '%s'", path);
 	return fd;
 }
 
@@ -176,7 +180,8 @@ int vsl_fs_open_dir(struct vsl_fs_walker *w, const char *path, struct vsl_error 
 
 int vsl_fs_open_file(struct vsl_fs_walker *w, const char *path, struct vsl_error *err)
 {
-	int fd = open_under(w, path, O_RDONLY, err);
+	/* O_NONBLOCK: a fifo must not hang us before the check below refuses it */
+	int fd = open_under(w, path, O_RDONLY | O_NONBLOCK, err);
 	struct stat st;
 
 	if (fd < 0) {

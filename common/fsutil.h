@@ -83,7 +83,7 @@ int vsl_fs_rmtree_at(int dirfd, const char *name, struct vsl_error *err);
 int vsl_fs_rmtree(const char *path, struct vsl_error *err);
 /* mkdir -p; existing directories are fine. */
 int vsl_fs_mkdir_p(const char *path, mode_t mode, struct vsl_error *err);
-/* write() / pwrite-free full write; -1 with errno on failure. */
+/* write() all n bytes, retrying on EINTR and short writes; -1 with errno on failure. */
 int vsl_fs_write_all(int fd, const void *buf, size_t n);
 
 #endif

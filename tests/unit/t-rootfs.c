@@ -349,7 +349,36 @@ static void check_tree(struct vsl_rootfs *r)
 
 /* ---- escapes ---- */
 
-static void escape(const char *what, void (*build)(struct tb *), const char *needle)
+static char outside[300];
+
+/* Each case is up to three entries (type, path, link target; "@" means the outside dir). */
+struct escape_case {
+	const char *what, *needle;
+	struct {
+		enum vsl_tar_type type;
+		const char *path, *link;
+	} e[3];
+};
+
+static const struct escape_case escapes[] = {
+	{ "'a/passwd' through symlink a -> /etc", "a/passwd",
+	  { { VSL_TAR_SYMLINK, "a", "/etc" }, { VSL_TAR_REG, "a/passwd", NULL } } },
+	{ "'x/up/tmp/pwned' through a relative symlink", "x/up/tmp/pwned",
+	  { { VSL_TAR_DIR, "x", NULL }, { VSL_TAR_SYMLINK, "x/up", "../../../../../.." },
+	    { VSL_TAR_REG, "x/up/tmp/pwned", NULL } } },
+	{ "'../x'", "'../x'", { { VSL_TAR_REG, "../x", NULL } } },
+	{ "hardlink to '../../etc/passwd'", "../../etc/passwd",
+	  { { VSL_TAR_HARDLINK, "h", "../../etc/passwd" } } },
+	{ "hardlink to a missing target", "nope", { { VSL_TAR_HARDLINK, "h", "nope" } } },
+	{ "hardlink through a symlink", "a/secret",
+	  { { VSL_TAR_SYMLINK, "a", "@" }, { VSL_TAR_HARDLINK, "h", "a/secret" } } },
+	{ "hardlink to a directory", "directory",
+	  { { VSL_TAR_DIR, "dir", NULL }, { VSL_TAR_HARDLINK, "h", "dir" } } },
+	{ "a child of a regular file", "plain/child",
+	  { { VSL_TAR_REG, "plain", NULL }, { VSL_TAR_REG, "plain/child", NULL } } },
+};
+
+static void escape(const struct escape_case *c)
 {
 	static int n;
 	char name[32];
@@ -359,93 +388,81 @@ static void escape(const char *what, void (*build)(struct tb *), const char *nee
 
 	snprintf(name, sizeof(name), "esc%d", n++);
 	r = new_rootfs(name);
-	build(&t);
+	for (int i = 0; i < 3 && c->e[i].path; i++) {
+		const char *link = c->e[i].link && !strcmp(c->e[i].link, "@") ? outside :
+				   c->e[i].link;
+
+		if (c->e[i].type == VSL_TAR_REG)
+			f(&t, c->e[i].path, "pwned", 0644);
+		else if (c->e[i].type == VSL_TAR_DIR)
+			d(&t, c->e[i].path, 0755);
+		else
+			l(&t, c->e[i].type, c->e[i].path, link);
+	}
 	tb_end(&t);
 	rc = apply(r, &t, PLAIN, "evil-layer");
-	ok(rc < 0 && strstr(last_err, needle) && strstr(last_err, "evil-layer"),
-	   "%s refused: %s", what, last_err);
+	ok(rc < 0 && strstr(last_err, c->needle) && strstr(last_err, "evil-layer"),
+	   "%s refused: %s", c->what, last_err);
 	vsl_rootfs_free(r);
-}
-
-static char outside[300];
-
-static void b_symlink_out(struct tb *t)
-{
-	l(t, VSL_TAR_SYMLINK, "a", outside);
-	f(t, "a/passwd", "pwned", 0644);
-}
-
-static void b_symlink_etc(struct tb *t)
-{
-	l(t, VSL_TAR_SYMLINK, "a", "/etc");
-	f(t, "a/passwd", "pwned", 0644);
-}
-
-static void b_symlink_rel(struct tb *t)
-{
-	d(t, "x", 0755);
-	l(t, VSL_TAR_SYMLINK, "x/up", "../../../../../..");
-	f(t, "x/up/tmp/pwned", "pwned", 0644);
-}
-
-static void b_dotdot(struct tb *t)
-{
-	f(t, "../x", "pwned", 0644);
-}
-
-static void b_link_dotdot(struct tb *t)
-{
-	l(t, VSL_TAR_HARDLINK, "h", "../../etc/passwd");
-}
-
-static void b_link_missing(struct tb *t)
-{
-	l(t, VSL_TAR_HARDLINK, "h", "nope");
-}
-
-static void b_link_via_symlink(struct tb *t)
-{
-	l(t, VSL_TAR_SYMLINK, "a", outside);
-	l(t, VSL_TAR_HARDLINK, "h", "a/secret");
-}
-
-static void b_link_dir(struct tb *t)
-{
-	d(t, "dir", 0755);
-	l(t, VSL_TAR_HARDLINK, "h", "dir");
-}
-
-static void b_file_parent(struct tb *t)
-{
-	f(t, "plain", "x", 0644);
-	f(t, "plain/child", "x", 0644);
 }
 
 static void test_escapes(void)
 {
+	const struct escape_case out = {
+		"'a/passwd' through symlink a -> outside dir", "a/passwd",
+		{ { VSL_TAR_SYMLINK, "a", "@" }, { VSL_TAR_REG, "a/passwd", NULL } },
+	};
 	struct stat st;
 	char probe[400];
-	int fd;
 
 	snprintf(outside, sizeof(outside), "%s/outside", work);
 	mkdir(outside, 0700);
 	snprintf(probe, sizeof(probe), "%s/secret", outside);
-	fd = open(probe, O_WRONLY | O_CREAT, 0600);
-	close(fd);
-	escape("'a/passwd' through symlink a -> outside dir", b_symlink_out, "a/passwd");
+	close(open(probe, O_WRONLY | O_CREAT, 0600));
+	escape(&out);
 	snprintf(probe, sizeof(probe), "%s/passwd", outside);
-	if (!ok(stat(probe, &st) < 0, "nothing written outside the root")) {
-		skip(1, "the walker followed a symlink: not trying /etc");
-	} else {
-		escape("'a/passwd' through symlink a -> /etc", b_symlink_etc, "a/passwd");
+	/* only once a symlink to a dir of ours was not followed do we point one at /etc */
+	if (!ok(stat(probe, &st) < 0, "nothing written outside the root"))
+		bail_out("the walker followed a symlink out of the root");
+	for (size_t i = 0; i < sizeof(escapes) / sizeof(escapes[0]); i++)
+		escape(&escapes[i]);
+}
+
+static void test_bad_layers(void)
+{
+	struct vsl_rootfs *r = new_rootfs("bad-layers");
+	struct vsl_error err = { 0 };
+	struct tb t = { 0 }, z = { 0 };
+	char path[300];
+	int fd, rc;
+
+	for (int i = 0; i < 50; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "f%d", i);
+		f(&t, name, "some content that takes a few blocks", 0644);
 	}
-	escape("'x/up/tmp/pwned' through a relative symlink", b_symlink_rel, "x/up/tmp/pwned");
-	escape("'../x'", b_dotdot, "'../x'");
-	escape("hardlink to '../../etc/passwd'", b_link_dotdot, "../../etc/passwd");
-	escape("hardlink to a missing target", b_link_missing, "nope");
-	escape("hardlink through a symlink", b_link_via_symlink, "a/secret");
-	escape("hardlink to a directory", b_link_dir, "directory");
-	escape("a child of a regular file", b_file_parent, "plain/child");
+	tb_end(&t);
+	gzip_into(&z, t.d, t.len);
+	snprintf(path, sizeof(path), "%s/cut.gz", work);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	vsl_fs_write_all(fd, z.d, z.len / 4); /* the first member, cut short */
+	lseek(fd, 0, SEEK_SET);
+	rc = vsl_rootfs_apply_layer(r, fd, "sha256:cut", &err);
+	ok(rc < 0 && err.msg && strstr(err.msg, "sha256:cut") && strstr(err.msg, "gzip"),
+	   "truncated gzip layer: %s", err.msg);
+	vsl_error_release(&err);
+	close(fd);
+	fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	vsl_fs_write_all(fd, "\xfd" "7zXZ\0\0\0\0", 10);
+	lseek(fd, 0, SEEK_SET);
+	rc = vsl_rootfs_apply_layer(r, fd, "sha256:xz", &err);
+	ok(rc < 0 && err.msg && strstr(err.msg, "xz"), "xz layer: %s", err.msg);
+	vsl_error_release(&err);
+	close(fd);
+	free(t.d);
+	free(z.d);
+	vsl_rootfs_free(r);
 }
 
 /* ---- tar.zst ---- */
@@ -749,6 +766,7 @@ int main(void)
 	layers(r);
 	check_tree(r);
 	test_escapes();
+	test_bad_layers();
 
 	z1 = write_tarzst(r, 1, -1, &n1);
 	z3 = write_tarzst(r, 3, -1, &n3);
