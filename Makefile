@@ -7,6 +7,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := all
 .DELETE_ON_ERROR:
 .SUFFIXES:
+# Objects of the unit tests are intermediate files to make; keep them so rebuilds stay incremental.
+.SECONDARY:
 
 ARCHES_ALL := x86_64 aarch64
 # The arches whose tests run (CI's matrix narrows it); stubs are always built for all of them.

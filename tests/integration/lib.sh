@@ -166,16 +166,18 @@ vsl__driver() {
 		command -v "$VSL_QEMU" >/dev/null 2>&1 ||
 			skip_all "$VSL_QEMU not installed, cannot run $VSL_ARCH binaries (apt-get install qemu-user-static)"
 		command -v unshare >/dev/null 2>&1 || skip_all "unshare (util-linux) not installed"
-		# qemu-user hands the container's execve to the kernel, which needs qemu's binfmt_misc
-		# entry, with flag F so it works inside namespaces and the container's root.
+	fi
+	[ -x "$VSL_VESSEL" ] || skip_all "vessel is not built: $VSL_VESSEL (run make, or set VSL_BUILD / VSL_VESSEL)"
+	# VSL_FIXTURES=none: a test of the build itself (toolchain), no image needed.
+	[ "${VSL_FIXTURES:-}" = none ] && VSL_FIXTURES=" " VSL_FIXTURE_BUSYBOX=none
+	# Containers under qemu-user: qemu hands the container's execve to the kernel, which needs
+	# qemu's binfmt_misc entry, with flag F so it works inside namespaces and the new root.
+	if [ -n "$VSL_QEMU" ] && [ "${VSL_FIXTURE_BUSYBOX:-}" != none ]; then
 		_bf=/proc/sys/fs/binfmt_misc/${VSL_QEMU%-static}
 		if ! grep -qx enabled "$_bf" 2>/dev/null || ! grep -q '^flags:.*F' "$_bf"; then
 			skip_all "the kernel cannot exec $VSL_ARCH binaries: no enabled binfmt_misc entry $_bf with flag F (install qemu-user-static and binfmt-support, then: update-binfmts --enable ${VSL_QEMU%-static})"
 		fi
 	fi
-	[ -x "$VSL_VESSEL" ] || skip_all "vessel is not built: $VSL_VESSEL (run make, or set VSL_BUILD / VSL_VESSEL)"
-	# VSL_FIXTURES=none: a test of the build itself (toolchain), no image needed.
-	[ "${VSL_FIXTURES:-}" = none ] && VSL_FIXTURES=" " VSL_FIXTURE_BUSYBOX=none
 	for _f in ${VSL_FIXTURES:-busybox}; do
 		_log=${TMPDIR:-/tmp}/vsl-fixture-$$.log
 		_st=0
