@@ -22,7 +22,7 @@ TC_STAMP := $(TC_DIR)/.complete
 toolchain: $(TC_STAMP)
 
 fetch:
-	toolchain/fetch $(TC_DL)
+	toolchain/fetch $(TC_DL) >&2
 
 toolchain-key:
 	@echo $(TC_KEY)
@@ -32,18 +32,18 @@ toolchain-key:
 # build the same key twice.
 $(TC_STAMP):
 	@mkdir -p $(VESSEL_CACHE)
-	toolchain/fetch $(TC_DL)
+	toolchain/fetch $(TC_DL) >&2
 	@set -e; exec 9>$(VESSEL_CACHE)/toolchain.lock; flock 9; \
 	if [ -f $@ ]; then exit 0; fi; \
 	rm -rf $(TC_DIR).tmp.*; tmp=$$(mktemp -d $(TC_DIR).tmp.XXXXXX); \
-	echo "toolchain: building $(TC_DIR) (log: $$tmp.log)"; \
+	echo "toolchain: building $(TC_DIR) (log: $$tmp.log)" >&2; \
 	start=$$(date +%s); \
 	if ! $(MAKE) -j$(TC_JOBS) --no-print-directory -f toolchain/build.mk OUT=$$tmp DL=$(TC_DL) \
 		ARCHES="$(ARCHES_ALL)" > $$tmp.log 2>&1; then \
 		tail -40 $$tmp.log; echo "toolchain: build failed, full log in $$tmp.log" >&2; \
 		rm -rf $$tmp; exit 1; fi; \
 	touch $$tmp/.complete; rm -rf $(TC_DIR); mv -T $$tmp $(TC_DIR); rm -f $$tmp.log; \
-	echo "toolchain: built in $$(( $$(date +%s) - start )) s"
+	echo "toolchain: built in $$(( $$(date +%s) - start )) s" >&2
 
 # sha256 of every static library and binary the toolchain produced plus the toolchain test
 # programs, relative paths: the reproducibility checks compare these lists.

@@ -47,6 +47,10 @@ vsl__name=$(basename "$0" .sh)
 : "${VSL_BUILD:=$vsl__repo/build}"
 vsl__host_arch=$(uname -m)
 : "${VSL_ARCH:=$vsl__host_arch}"
+# Each pass gets its own HOME; the toolchain cache must stay the real one (tests that call make
+# would otherwise rebuild the whole toolchain in a temp HOME).
+: "${VESSEL_CACHE:=$HOME/.cache/vessel}"
+export VESSEL_CACHE
 : "${VSL_TEST_USER:=vesseltest}"
 : "${VSL_TIMEOUT:=60}"
 : "${VSL_VESSEL:=$VSL_BUILD/$vsl__host_arch/bin/vessel}"
