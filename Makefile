@@ -10,6 +10,10 @@ SHELL := /bin/bash
 # Objects of the unit tests are intermediate files to make; keep them so rebuilds stay incremental.
 .SECONDARY:
 
+# Quiet by default: one short line per step; `make V=1` shows the commands.
+Q := $(if $(filter 1,$(V)),,@)
+say = $(if $(Q),@printf '  %-6s %s\n' '$(1)' '$(2)';)
+
 ARCHES_ALL := x86_64 aarch64
 # The arches whose tests run (CI's matrix narrows it); stubs are always built for all of them.
 VSL_ARCHES ?= $(ARCHES_ALL)
@@ -46,43 +50,48 @@ $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(LIBCRUN_USERS)): CFLAGS_$(1) := \
 
 $(BUILD)/$(1)/obj/%.o: %.c | $(TC_STAMP)
 	@mkdir -p $$(@D)
-	$$(CC_$(1)) $$(CFLAGS_$(1)) -MMD -MP -c -o $$@ $$<
+	$$(call say,CC,$(1) $$<)
+	$(Q)$$(CC_$(1)) $$(CFLAGS_$(1)) -MMD -MP -c -o $$@ $$<
 
 $(BUILD)/$(1)/lib/libvsl-common.a: $$(call objs,$(1),$$(COMMON_SRCS))
 $(BUILD)/$(1)/lib/libvsl-runtime.a: $$(call objs,$(1),$$(RUNTIME_SRCS))
 $(BUILD)/$(1)/lib/libvsl-builder.a: $$(call objs,$(1),$$(BUILDER_SRCS))
 $(BUILD)/$(1)/lib/%.a:
 	@mkdir -p $$(@D)
-	rm -f $$@ && $$(AR_$(1)) rcsD $$@ $$^
+	$$(call say,AR,$$@)
+	$(Q)rm -f $$@ && $$(AR_$(1)) rcsD $$@ $$^
 
 LIBS_$(1) := $(BUILD)/$(1)/lib/libvsl-builder.a $(BUILD)/$(1)/lib/libvsl-runtime.a \
 	$(BUILD)/$(1)/lib/libvsl-common.a
 
 $(BUILD)/$(1)/bin/vessel-stub: $$(call objs,$(1),$$(STUB_MAIN)) $$(LIBS_$(1))
 	@mkdir -p $$(@D)
-	$$(CC_$(1)) $$(VSL_LDFLAGS) -s -o $$@ $$^ $$(STUB_LIBS)
+	$$(call say,LD,$$@)
+	$(Q)$$(CC_$(1)) $$(VSL_LDFLAGS) -s -o $$@ $$^ $$(STUB_LIBS)
 $(BUILD)/$(1)/bin/vessel: $$(call objs,$(1),$$(VESSEL_MAIN)) $$(LIBS_$(1))
 	@mkdir -p $$(@D)
-	$$(CC_$(1)) $$(VSL_LDFLAGS) -s -o $$@ $$^ $$(VESSEL_LIBS)
+	$$(call say,LD,$$@)
+	$(Q)$$(CC_$(1)) $$(VSL_LDFLAGS) -s -o $$@ $$^ $$(VESSEL_LIBS)
 # The layout `vessel` looks in for stubs and mksquashfs: <bindir>/../libexec/vessel/.
 $(BUILD)/$(1)/libexec/vessel/mksquashfs: $(TC_STAMP)
 	@mkdir -p $$(@D)
-	cp $(TC_DIR)/$(1)/bin/mksquashfs $$@
+	@cp $(TC_DIR)/$(1)/bin/mksquashfs $$@
 $(BUILD)/$(1)/libexec/vessel/vessel-stub-%: $(BUILD)/stubs/vessel-stub-%
 	@mkdir -p $$(@D)
-	cp $$< $$@
+	@cp $$< $$@
 $(BUILD)/stubs/vessel-stub-$(ARCH_OCI_$(1)): $(BUILD)/$(1)/bin/vessel-stub
 	@mkdir -p $$(@D)
-	cp $$< $$@
+	@cp $$< $$@
 
 $(BUILD)/$(1)/tests/t-%: $(BUILD)/$(1)/obj/tests/unit/t-%.o $$(LIBS_$(1))
 	@mkdir -p $$(@D)
-	$$(CC_$(1)) $$(VSL_LDFLAGS) -o $$@ $$^ $$(THIRD_PARTY_LIBS)
+	$$(call say,LD,$$@)
+	$(Q)$$(CC_$(1)) $$(VSL_LDFLAGS) -o $$@ $$^ $$(THIRD_PARTY_LIBS)
 
 # TAP wrappers so that ONE prove run covers every arch: prove executes them directly.
 $(BUILD)/tap/$(1)/unit-%: $(BUILD)/$(1)/tests/%
 	@mkdir -p $$(@D)
-	printf '#!/bin/sh\nexec %s %s "$$$$@"\n' "$(if $(filter $(1),$(HOST_ARCH)),,$(ARCH_QEMU_$(1)))" \
+	@printf '#!/bin/sh\nexec %s %s "$$$$@"\n' "$(if $(filter $(1),$(HOST_ARCH)),,$(ARCH_QEMU_$(1)))" \
 		"$(CURDIR)/$$<" > $$@ && chmod +x $$@
 
 ARCH_TARGETS_$(1) := $(BUILD)/$(1)/bin/vessel-stub $(BUILD)/$(1)/bin/vessel \
@@ -103,14 +112,16 @@ ASAN_CFLAGS := $(filter-out -ffile-prefix-map=$(TC_DIR)=/vessel-toolchain,$(VSL_
 	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 $(BUILD)/asan/obj/%.o: %.c
 	@mkdir -p $(@D)
-	gcc $(ASAN_CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,asan $<)
+	$(Q)gcc $(ASAN_CFLAGS) -MMD -MP -c -o $@ $<
 $(BUILD)/asan/tests/t-%: $(BUILD)/asan/obj/tests/unit/t-%.o \
 		$(call objs,asan,$(BUILDER_SRCS) $(RUNTIME_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(@D)
-	gcc $(ASAN_CFLAGS) -o $@ $^ -lyajl -lzstd -lz -lpthread
+	$(call say,LD,$@)
+	$(Q)gcc $(ASAN_CFLAGS) -o $@ $^ -lyajl -lzstd -lz -lpthread
 $(BUILD)/tap/asan/unit-%: $(BUILD)/asan/tests/%
 	@mkdir -p $(@D)
-	printf '#!/bin/sh\nexec %s "$$@"\n' "$(CURDIR)/$<" > $@ && chmod +x $@
+	@printf '#!/bin/sh\nexec %s "$$@"\n' "$(CURDIR)/$<" > $@ && chmod +x $@
 $(BUILD)/asan/ok: $(foreach t,$(ASAN_TESTS),$(BUILD)/asan/tests/$(t))
 	@touch $@
 -include $(shell find $(BUILD)/asan/obj -name '*.d' 2>/dev/null)
@@ -119,7 +130,7 @@ $(BUILD)/asan/ok: $(foreach t,$(ASAN_TESTS),$(BUILD)/asan/tests/$(t))
 INTEGRATION_TESTS := $(wildcard tests/integration/t[0-9]*.sh)
 $(BUILD)/tap/%.sh: FORCE
 	@mkdir -p $(@D)
-	a=$$(basename $$(dirname $@)); t=tests/integration/$$(basename $@); \
+	@a=$$(basename $$(dirname $@)); t=tests/integration/$$(basename $@); \
 	printf '#!/bin/sh\nVSL_ARCH=%s VSL_BUILD=%s exec sh %s\n' $$a $(CURDIR)/$(BUILD) $(CURDIR)/$$t > $@.tmp && \
 	chmod +x $@.tmp && mv $@.tmp $@
 FORCE:
