@@ -293,10 +293,14 @@ test_expect_success() {
 	else
 		vsl__failed=$((vsl__failed + 1))
 		echo "not ok $vsl__count - $1"
-		echo "#	--- body (exit $_st):"
-		echo "$2" | sed 's/^/#	/'
-		echo "#	--- output:"
-		vsl__comment "$_out"
+		# The details go to stderr too: prove shows stderr but hides a test's stdout comments,
+		# and a CI log must say why a test failed.
+		{
+			echo "#	--- $vsl__name [$VSL_ARCH/$VSL_PASS] $1: body (exit $_st):"
+			echo "$2" | sed 's/^/#	/'
+			echo "#	--- output:"
+			vsl__comment "$_out"
+		} | tee /dev/stderr
 	fi
 	return 0
 }
