@@ -26,21 +26,34 @@ void vsl_fs_walker_init(struct vsl_fs_walker *w, int rootfd, mode_t dir_mode)
 	memset(w, 0, sizeof(*w));
 	w->rootfd = rootfd;
 	w->dir_mode = dir_mode;
-	w->cached_fd = -1;
+	w->deep_fd = -1;
+}
+
+/* Close the cached levels below keep (and the deep one); the path ends at the last one kept. */
+static void walker_truncate(struct vsl_fs_walker *w, size_t keep)
+{
+	if (w->deep_fd >= 0)
+		close(w->deep_fd);
+	w->deep_fd = -1;
+	while (w->depth > keep)
+		close(w->fds[--w->depth]);
+	w->path_len = w->depth ? w->ends[w->depth - 1] : 0;
+	if (w->path)
+		w->path[w->path_len] = '\0';
 }
 
 void vsl_fs_walker_forget(struct vsl_fs_walker *w)
 {
-	if (w->cached_fd >= 0)
-		close(w->cached_fd);
-	w->cached_fd = -1;
-	free(w->cached_path);
-	w->cached_path = NULL;
+	walker_truncate(w, 0);
 }
 
 void vsl_fs_walker_fini(struct vsl_fs_walker *w)
 {
 	vsl_fs_walker_forget(w);
+	free(w->path);
+	w->path = NULL;
+	free(w->buf);
+	w->buf = NULL;
 }
 
 int vsl_fs_write_all(int fd, const void *buf, size_t n)
@@ -75,79 +88,142 @@ static int walk_error(int dirfd, const char *name, const char *shown, int e, str
 }
 
 /*
- * Open dir (a clean path of dlen bytes, 0 = the root) component by component, O_PATH so an
- * image's unreadable directory does not stop the walk. Returns an owned fd.
+ * Open the directory comp (one component) under cur, making it when create is set and it is
+ * missing. shown is the path up to and including comp, for messages and on_mkdir. O_PATH, so
+ * an image's unreadable directory does not stop the walk. Returns an owned fd.
  */
-static int walk_dir(struct vsl_fs_walker *w, const char *dir, size_t dlen, bool create,
-		    struct vsl_error *err)
+static int open_component(struct vsl_fs_walker *w, int cur, const char *comp, const char *shown,
+			  bool create, struct vsl_error *err)
 {
-	cleanup_free char *buf = strndup(dir, dlen);
-	int cur = -1;
+	int fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	bool made;
 
-	if (!buf)
-		return vsl_error_set(err, ENOMEM, "walk '%.*s'", (int)dlen, dir);
-	cur = openat(w->rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cur < 0)
-		return vsl_error_set(err, errno, "open the root directory");
-	for (char *comp = buf; dlen && comp;) {
+	if (fd < 0 && errno == ENOENT && create) {
+		made = mkdirat(cur, comp, w->dir_mode) == 0;
+		if (!made && errno != EEXIST)
+			return vsl_error_set(err, errno, "mkdir '%s'", shown);
+		fd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd >= 0 && made && w->on_mkdir && w->on_mkdir(w->ctx, shown, err) < 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	if (fd < 0)
+		return walk_error(cur, comp, shown, errno, err);
+	return fd;
+}
+
+/*
+ * Walk buf (a clean dir path, "" = the root) from start, the already open directory buf[0..from)
+ * (the root for from 0). keep(), when given, may take each opened level into the cache;
+ * levels it leaves are closed once the next one is open. Returns the last level's fd (start
+ * itself for nothing to walk), or -1.
+ */
+static int walk_from(struct vsl_fs_walker *w, int start, char *buf, size_t from, bool create,
+		     bool (*keep)(struct vsl_fs_walker *w, int fd, size_t end),
+		     struct vsl_error *err)
+{
+	char *comp = buf + from + (buf[from] == '/');
+	bool cur_owned = false;
+	int cur = start;
+
+	while (*comp) {
 		char *slash = strchr(comp, '/');
 		int nfd;
 
 		if (slash)
 			*slash = '\0';
-		nfd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		if (nfd < 0 && errno == ENOENT && create) {
-			bool made = mkdirat(cur, comp, w->dir_mode) == 0;
-
-			if (!made && errno != EEXIST) {
-				vsl_error_set(err, errno, "mkdir '%s'", buf);
-				close(cur);
-				return -1;
-			}
-			nfd = openat(cur, comp, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-			if (nfd >= 0 && made && w->on_mkdir && w->on_mkdir(w->ctx, buf, err) < 0) {
-				close(nfd);
-				nfd = -1;
-				errno = 0;
-			}
-		}
-		if (nfd < 0) {
-			if (errno)
-				walk_error(cur, comp, buf, errno, err);
-			close(cur);
-			return -1;
-		}
-		close(cur);
-		cur = nfd;
+		nfd = open_component(w, cur, comp, buf, create, err);
 		if (slash)
 			*slash = '/';
-		comp = slash ? slash + 1 : NULL;
+		if (cur_owned)
+			close(cur);
+		if (nfd < 0)
+			return -1;
+		cur = nfd;
+		cur_owned = !(keep && keep(w, nfd, slash ? (size_t)(slash - buf) : strlen(buf)));
+		comp = slash ? slash + 1 : comp + strlen(comp);
 	}
 	return cur;
+}
+
+/* Cache a level while there is room in the walker. */
+static bool keep_level(struct vsl_fs_walker *w, int fd, size_t end)
+{
+	if (w->depth == VSL_FS_WALK_CACHE)
+		return false;
+	w->fds[w->depth] = fd;
+	w->ends[w->depth++] = end;
+	return true;
+}
+
+/* An owned fd of dir (a clean path of dlen bytes) that leaves the cache alone. */
+static int walk_dir(struct vsl_fs_walker *w, const char *dir, size_t dlen, bool create,
+		    struct vsl_error *err)
+{
+	cleanup_free char *buf = strndup(dir, dlen);
+	int fd;
+
+	if (!buf)
+		return vsl_error_set(err, ENOMEM, "walk '%.*s'", (int)dlen, dir);
+	fd = walk_from(w, w->rootfd, buf, 0, create, NULL, err);
+	if (fd == w->rootfd && (fd = openat(w->rootfd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return vsl_error_set(err, errno, "open the root directory");
+	return fd;
+}
+
+/* The fd of the last walked directory (w->path). */
+static int walker_top(const struct vsl_fs_walker *w)
+{
+	if (w->deep_fd >= 0)
+		return w->deep_fd;
+	return w->depth ? w->fds[w->depth - 1] : w->rootfd;
+}
+
+/* How many cached levels are ancestors of (or equal to) dir[0..dlen). */
+static size_t common_levels(const struct vsl_fs_walker *w, const char *dir, size_t dlen)
+{
+	size_t k = 0;
+
+	while (k < w->depth && w->ends[k] <= dlen &&
+	       (w->ends[k] == dlen || dir[w->ends[k]] == '/') && !memcmp(w->path, dir, w->ends[k]))
+		k++;
+	return k;
 }
 
 int vsl_fs_walk_parent(struct vsl_fs_walker *w, const char *path, bool create, const char **base,
 		       struct vsl_error *err)
 {
 	const char *slash = strrchr(path, '/');
-	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	size_t dlen = slash ? (size_t)(slash - path) : 0, k;
 	int fd;
 
 	if (!path[0])
 		return vsl_error_set(err, EINVAL, "the root has no parent directory");
 	*base = slash ? slash + 1 : path;
-	if (w->cached_path && strlen(w->cached_path) == dlen && !memcmp(w->cached_path, path, dlen))
-		return w->cached_fd;
-	fd = walk_dir(w, path, dlen, create, err);
-	if (fd < 0)
-		return -1;
-	vsl_fs_walker_forget(w);
-	w->cached_path = strndup(path, dlen);
-	if (!w->cached_path) {
-		close(fd);
-		return vsl_error_set(err, ENOMEM, "walk '%s'", path);
+	/* siblings of the last entry: nothing to open */
+	if (w->path_len == dlen && (!dlen || !memcmp(w->path, path, dlen)))
+		return walker_top(w);
+	k = common_levels(w, path, dlen);
+	walker_truncate(w, k);
+	if (dlen + 1 > w->path_cap) {
+		char *p = realloc(w->path, dlen + 1);
+
+		if (!p)
+			return vsl_error_set(err, ENOMEM, "walk '%s'", path);
+		w->path = p;
+		w->path_cap = dlen + 1;
 	}
-	w->cached_fd = fd;
+	memcpy(w->path, path, dlen);
+	w->path[dlen] = '\0';
+	fd = walk_from(w, walker_top(w), w->path, k ? w->ends[k - 1] : 0, create, keep_level,
+		       err);
+	if (fd >= 0 && fd != walker_top(w))
+		w->deep_fd = fd; /* below the cached levels: kept until the next walk */
+	if (fd >= 0)
+		w->path_len = dlen;
+	else /* the levels opened so far stay cached; the rest is not */
+		walker_truncate(w, w->depth);
 	return fd;
 }
 
@@ -282,21 +358,25 @@ void vsl_fs_made_release(struct vsl_fs_made *m)
 	m->fd = -1;
 }
 
-static int write_data(int fd, const char *path, struct vsl_tar_reader *rd, uint64_t *written,
-		      struct vsl_error *err)
+static int write_data(struct vsl_fs_walker *w, int fd, const char *path,
+		      struct vsl_tar_reader *rd, uint64_t *written, struct vsl_error *err)
 {
-	cleanup_free uint8_t *buf = malloc(COPY_BUF);
 	ssize_t k;
 
-	if (!buf)
+	/* one buffer per walker: a fresh 128 KiB per file costs an mmap, page faults and a
+	 * munmap each time */
+	if (!w->buf && !(w->buf = malloc(COPY_BUF)))
 		return vsl_error_set(err, ENOMEM, "write '%s'", path);
-	while ((k = vsl_tar_reader_data(rd, buf, COPY_BUF, err)) > 0) {
-		if (vsl_fs_write_all(fd, buf, (size_t)k) < 0)
+	while ((k = vsl_tar_reader_data(rd, w->buf, COPY_BUF, err)) > 0) {
+		if (vsl_fs_write_all(fd, w->buf, (size_t)k) < 0)
 			return vsl_error_set(err, errno, "write '%s'", path);
 		*written += (uint64_t)k;
 	}
 	return k < 0 ? -1 : 0;
 }
+
+/* The result of one creation attempt: done (0), failed (-1, err set), or the name is taken. */
+enum { MADE = 0, FAILED = -1, TAKEN = 1 };
 
 /* linkat from the target (a clean path to an existing non-directory) to parent/base. */
 static int make_hardlink(struct vsl_fs_walker *w, const char *target, int parent,
@@ -319,7 +399,9 @@ static int make_hardlink(struct vsl_fs_walker *w, const char *target, int parent
 	} else {
 		/* flags 0: a symlink target is linked itself, never followed */
 		rc = linkat(tdir, tbase, parent, base, 0);
-		if (rc < 0)
+		if (rc < 0 && errno == EEXIST)
+			rc = TAKEN;
+		else if (rc < 0)
 			vsl_error_set(err, errno, "hardlink to '%s'", target);
 	}
 	close(tdir);
@@ -334,23 +416,25 @@ static int make_special(const struct vsl_tar_entry *e, int parent, const char *b
 
 	if (flags & VSL_FS_SPECIAL) {
 		if (mknodat(parent, base, kind | 0600, makedev(e->devmajor, e->devminor)) == 0)
-			return 0;
+			return MADE;
+		if (errno == EEXIST)
+			return TAKEN;
 		if (errno == EPERM && kind != S_IFIFO) {
 			out->skipped = true;
-			return 0;
+			return MADE;
 		}
 		return vsl_error_set(err, errno, "mknod");
 	}
 	/* the unprivileged builder: the name stays, the metadata table says what it is */
 	fd = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
-		return vsl_error_set(err, errno, "create placeholder");
+		return errno == EEXIST ? TAKEN : vsl_error_set(err, errno, "create placeholder");
 	close(fd);
 	out->placeholder = true;
-	return 0;
+	return MADE;
 }
 
-/* Clear the way for a new entry at parent/base. */
+/* Clear the way for a new entry at parent/base, which is taken. */
 static int make_room(int parent, const char *base, const struct vsl_tar_entry *e,
 		     struct vsl_fs_made *out, struct vsl_error *err)
 {
@@ -366,33 +450,34 @@ static int make_room(int parent, const char *base, const struct vsl_tar_entry *e
 	return vsl_fs_rmtree_at(parent, base, err);
 }
 
-static int make_at(struct vsl_fs_walker *w, const struct vsl_tar_entry *e, const char *path,
-		   const char *link_path, mode_t file_mode, mode_t dir_mode, unsigned flags,
-		   struct vsl_tar_reader *rd, struct vsl_fs_made *out, struct vsl_error *err)
+/* One attempt at creating e at parent/base: MADE, FAILED or TAKEN (the name exists). */
+static int make_once(struct vsl_fs_walker *w, const struct vsl_tar_entry *e,
+		     const char *link_path, mode_t file_mode, mode_t dir_mode, unsigned flags,
+		     struct vsl_fs_made *out, struct vsl_error *err)
 {
 	int parent = out->parentfd;
 	const char *base = out->base;
 
-	if (make_room(parent, base, e, out, err) < 0)
-		return -1;
 	switch (e->type) {
 	case VSL_TAR_REG:
 		out->fd = openat(parent, base, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 				 file_mode);
 		if (out->fd < 0)
-			return vsl_error_set(err, errno, "create");
-		return write_data(out->fd, path, rd, &out->written, err);
+			return errno == EEXIST ? TAKEN : vsl_error_set(err, errno, "create");
+		return MADE;
 	case VSL_TAR_DIR:
 		if (!out->kept_dir && mkdirat(parent, base, dir_mode) < 0)
-			return vsl_error_set(err, errno, "mkdir");
+			return errno == EEXIST ? TAKEN : vsl_error_set(err, errno, "mkdir");
+		if (flags & VSL_FS_NO_DIR_FD)
+			return MADE;
 		out->fd = openat(parent, base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (out->fd < 0)
 			return vsl_error_set(err, errno, "open directory");
-		return 0;
+		return MADE;
 	case VSL_TAR_SYMLINK:
 		if (symlinkat(e->linkname, parent, base) < 0)
-			return vsl_error_set(err, errno, "symlink");
-		return 0;
+			return errno == EEXIST ? TAKEN : vsl_error_set(err, errno, "symlink");
+		return MADE;
 	case VSL_TAR_HARDLINK:
 		return make_hardlink(w, link_path, parent, base, err);
 	case VSL_TAR_CHR:
@@ -401,6 +486,28 @@ static int make_at(struct vsl_fs_walker *w, const struct vsl_tar_entry *e, const
 		return make_special(e, parent, base, flags, out, err);
 	}
 	return vsl_error_set(err, EINVAL, "unknown entry type %d", (int)e->type);
+}
+
+/* Create first and look only when the name is taken: most names in an archive are new. */
+static int make_at(struct vsl_fs_walker *w, const struct vsl_tar_entry *e, const char *path,
+		   const char *link_path, mode_t file_mode, mode_t dir_mode, unsigned flags,
+		   struct vsl_tar_reader *rd, struct vsl_fs_made *out, struct vsl_error *err)
+{
+	int rc = make_once(w, e, link_path, file_mode, dir_mode, flags, out, err);
+
+	if (rc == TAKEN) {
+		if (make_room(out->parentfd, out->base, e, out, err) < 0)
+			return -1;
+		rc = make_once(w, e, link_path, file_mode, dir_mode, flags, out, err);
+		/* only a concurrent writer could take the name again; we have none */
+		if (rc == TAKEN)
+			return vsl_error_set(err, EEXIST, "create");
+	}
+	if (rc < 0)
+		return -1;
+	if (e->type == VSL_TAR_REG)
+		return write_data(w, out->fd, path, rd, &out->written, err);
+	return 0;
 }
 
 int vsl_fs_make_entry(struct vsl_fs_walker *w, const struct vsl_tar_entry *e, const char *path,

@@ -7,8 +7,11 @@
  * instead of followed. Paths given here are clean relative paths (vsl_tar_path_clean), where ""
  * is the root itself.
  *
- * A walker caches the last parent directory it opened because archives list siblings together;
- * anything that removes a directory calls vsl_fs_walker_forget so a stale fd is never used.
+ * A walker keeps the directories of the last parent it walked open, from the root down, because
+ * archives list siblings together and go down and up a tree one level at a time: the next walk
+ * only opens the components that differ. After a walk the cache holds exactly the ancestors of
+ * the entry, so removing the entry itself never leaves a stale fd behind; anything that removes
+ * a directory elsewhere calls vsl_fs_walker_forget.
  */
 #ifndef VSL_FSUTIL_H
 #define VSL_FSUTIL_H
@@ -20,6 +23,9 @@
 #include "error.h"
 #include "tar.h"
 
+/* Directory levels a walker keeps open; deeper ones are walked again each time. */
+#define VSL_FS_WALK_CACHE 32
+
 struct vsl_fs_walker {
 	int rootfd;          /* borrowed */
 	mode_t dir_mode;     /* mode for directories created implicitly */
@@ -27,8 +33,14 @@ struct vsl_fs_walker {
 	 * NULL. Returning -1 (with err set) aborts the walk. */
 	int (*on_mkdir)(void *ctx, const char *path, struct vsl_error *err);
 	void *ctx;
-	char *cached_path;   /* private */
-	int cached_fd;       /* private */
+	/* private: the open ancestors (O_PATH) of the last walk and a data buffer */
+	char *path;          /* the walked dir path; component i ends at ends[i] */
+	size_t path_len, path_cap;
+	size_t depth;        /* fds[0..depth-1] are open */
+	int fds[VSL_FS_WALK_CACHE];
+	size_t ends[VSL_FS_WALK_CACHE];
+	int deep_fd;         /* a dir below the deepest cached one (path is longer), or -1 */
+	uint8_t *buf;        /* COPY_BUF bytes for file data, allocated on first use */
 };
 
 void vsl_fs_walker_init(struct vsl_fs_walker *w, int rootfd, mode_t dir_mode);
@@ -52,6 +64,7 @@ int vsl_fs_open_file(struct vsl_fs_walker *w, const char *path, struct vsl_error
 enum {
 	VSL_FS_SPECIAL = 1u << 0, /* mknod/mkfifo for real (skip a device on EPERM); otherwise
 				   * devices and fifos become empty placeholder files */
+	VSL_FS_NO_DIR_FD = 1u << 1, /* leave out->fd -1 for a directory (saves an open) */
 };
 
 struct vsl_fs_made {
@@ -66,7 +79,8 @@ struct vsl_fs_made {
 
 /*
  * Make e at its clean path `path` under the walker's root: an existing directory is kept for a
- * directory entry, anything else in the way is removed first (never followed). Regular file
+ * directory entry, anything else in the way is removed (never followed) and the creation tried
+ * again; nothing is looked at before the first try, as most names are new. Regular file
  * data (e->size bytes) is streamed from rd through a fixed buffer. Files are created with
  * file_mode, directories with dir_mode (callers fix modes afterwards). A hardlink's target
  * `link_path` must be a clean path to an existing non-directory under the root. -1 on error.

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Unpacks the tar.zst section (see extract.h). One pass over the compressed bytes: pread,
- * sha256, zstd, tar, with the builder's safety rules from common/fsutil.c. When anything fails
+ * Unpacks the tar.zst section (see extract.h). One pass over the compressed bytes, in three
+ * threads: pread+sha256, zstd, then tar with the builder's safety rules from common/fsutil.c
+ * (and the syscall diet noted at restore_meta and in fsutil's walker). When anything fails
  * the rest of the section is still hashed, so a damaged file is reported as such ("corrupt
  * payload") instead of as whatever tar error the damage happened to cause.
  */
@@ -12,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,31 +30,32 @@
 #include "sha256.h"
 #include "tar.h"
 
-#define IN_BUF (256u * 1024u)
 #define MARKER_FMT "vessel-extract 1 %s\n"
+/* Ring slots between the threads: compressed chunks, then decompressed data. */
+#define SLOTS 4u
+#define IN_SLOT (256u * 1024u)
+#define OUT_SLOT (512u * 1024u)
+#define STAGE_STACK (256u * 1024u)
 
+/* The section as it is read: position, and the hash of what was read so far. */
 struct src {
 	int fd;
-	uint64_t off, len, pos; /* pos: section bytes read so far */
+	uint64_t off, len, pos;
 	bool hash;
 	struct vsl_sha256 sha;
-	uint8_t *in;
-	size_t in_len, in_pos;
-	ZSTD_DStream *zd;
-	size_t zlast; /* last ZSTD_decompressStream answer that made progress; 0 = frame end */
 };
 
-/* Read the next chunk of the section; hashed as it arrives. */
-static int refill(struct src *s, struct vsl_error *err)
+/* Read (and hash) the next up to n bytes of the section into buf: a count, 0 at its end, -1. */
+static ssize_t read_chunk(struct src *s, uint8_t *buf, size_t n, struct vsl_error *err)
 {
-	size_t want = s->len - s->pos < IN_BUF ? (size_t)(s->len - s->pos) : IN_BUF;
 	ssize_t k;
 
-	s->in_len = s->in_pos = 0;
-	if (!want)
+	if ((uint64_t)n > s->len - s->pos)
+		n = (size_t)(s->len - s->pos);
+	if (!n)
 		return 0;
 	do
-		k = pread(s->fd, s->in, want, (off_t)(s->off + s->pos));
+		k = pread(s->fd, buf, n, (off_t)(s->off + s->pos));
 	while (k < 0 && errno == EINTR);
 	if (k < 0)
 		return vsl_error_set(err, errno, "read payload at offset %" PRIu64,
@@ -61,48 +64,20 @@ static int refill(struct src *s, struct vsl_error *err)
 		return vsl_error_set(err, 0, "payload ends early at offset %" PRIu64 " (the file "
 				     "is truncated; rebuild it)", s->off + s->pos);
 	if (s->hash)
-		vsl_sha256_update(&s->sha, s->in, (size_t)k);
+		vsl_sha256_update(&s->sha, buf, (size_t)k);
 	s->pos += (uint64_t)k;
-	s->in_len = (size_t)k;
-	return 0;
+	return k;
 }
 
-static ssize_t src_read(void *ctx, void *buf, size_t n, struct vsl_error *err)
-{
-	struct src *s = ctx;
-
-	for (;;) {
-		ZSTD_outBuffer out = { buf, n, 0 };
-		ZSTD_inBuffer in;
-		size_t r;
-
-		if (s->in_pos == s->in_len && s->pos < s->len && refill(s, err) < 0)
-			return -1;
-		in = (ZSTD_inBuffer){ s->in, s->in_len, s->in_pos };
-		r = ZSTD_decompressStream(s->zd, &out, &in);
-		if (ZSTD_isError(r))
-			return vsl_error_set(err, 0, "payload: zstd: %s", ZSTD_getErrorName(r));
-		if (out.pos || in.pos != s->in_pos)
-			s->zlast = r;
-		s->in_pos = in.pos;
-		if (out.pos)
-			return (ssize_t)out.pos;
-		if (s->in_pos == s->in_len && s->pos == s->len && s->zlast)
-			return vsl_error_set(err, 0, "payload: zstd data is truncated");
-		if (s->in_pos == s->in_len && s->pos == s->len)
-			return 0;
-	}
-}
-
-/* Hash what was not read yet and compare. 0 if it matches (or nothing to check). */
-static int verify(struct src *s, const uint8_t want[32], struct vsl_error *err)
+/* Hash what was not read yet (buf: IN_SLOT bytes of scratch) and compare. 0 if it matches. */
+static int verify(struct src *s, uint8_t *buf, const uint8_t want[32], struct vsl_error *err)
 {
 	uint8_t got[32];
 
 	if (!s->hash)
 		return 0;
 	while (s->pos < s->len)
-		if (refill(s, err) < 0)
+		if (read_chunk(s, buf, IN_SLOT, err) < 0)
 			return -1;
 	vsl_sha256_final(&s->sha, got);
 	s->hash = false;
@@ -110,6 +85,282 @@ static int verify(struct src *s, const uint8_t want[32], struct vsl_error *err)
 		return vsl_error_set(err, 0, "corrupt payload: the tar.zst section at offset %"
 				     PRIu64 " does not match its sha256; rebuild the file", s->off);
 	return 0;
+}
+
+/*
+ * Three stages, each in its own thread where it can have one: read+hash, decompress, and the
+ * caller's tar entries and file writes. Hashing and decompressing each cost about as much as
+ * the writes on a fast file system, and `zstd -dc | tar -x` gets its overlap for free from two
+ * processes. Stages hand data on through rings of SLOTS buffers: a slot belongs to the
+ * producer while head - tail < SLOTS says it is free, and to the consumer once published. A
+ * stage without a thread (pthread_create failed) runs inline in its consumer when that one
+ * waits for data. One lock for both rings: they see a few hundred hand-overs per image.
+ */
+struct ring {
+	uint8_t *data[SLOTS];
+	size_t len[SLOTS];
+	unsigned head, tail; /* slots published / released; head - tail <= SLOTS */
+	bool end, failed;
+	struct vsl_error err; /* the producer's failure, handed to the consumer */
+};
+
+enum { STAGE_READ, STAGE_UNZSTD, NSTAGES };
+
+struct pipeline;
+struct stage {
+	struct pipeline *p;
+	struct ring *ring; /* what the stage produces */
+	int (*step)(struct pipeline *p, unsigned slot, struct vsl_error *err);
+	bool threaded;
+	pthread_t thread;
+};
+
+struct pipeline {
+	struct src *src;
+	ZSTD_DStream *zd;
+	size_t zlast; /* last ZSTD_decompressStream answer that made progress; 0 = frame end */
+	bool in_have; /* the decompressor is reading in-slot tail, at in_pos */
+	bool in_end;  /* ... and has seen the end of the compressed data */
+	size_t in_pos;
+	bool out_have; /* the caller is reading out-slot tail, at out_pos */
+	size_t out_pos;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	struct ring in, out;
+	struct stage stage[NSTAGES];
+};
+
+/* Producer: the next free slot of r, or -1 once the pipeline stops. */
+static int wait_free(struct pipeline *p, struct ring *r)
+{
+	int i;
+
+	pthread_mutex_lock(&p->mu);
+	while (!p->stop && r->head - r->tail == SLOTS)
+		pthread_cond_wait(&p->cv, &p->mu);
+	i = p->stop ? -1 : (int)(r->head % SLOTS);
+	pthread_mutex_unlock(&p->mu);
+	return i;
+}
+
+/* Producer: slot i of r is filled; rc is the step's answer (1 more, 0 end, -1 failed). */
+static void publish(struct pipeline *p, struct ring *r, unsigned i, int rc, struct vsl_error *err)
+{
+	pthread_mutex_lock(&p->mu);
+	if (rc < 0) {
+		r->failed = true;
+		r->err = *err;
+		*err = (struct vsl_error){ 0 };
+	} else if (r->len[i]) {
+		r->head++;
+	}
+	r->end = rc == 0;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static void *run_stage(void *arg)
+{
+	struct stage *st = arg;
+	struct vsl_error err = { 0 };
+	int i, rc;
+
+	do {
+		i = wait_free(st->p, st->ring);
+		if (i < 0)
+			break;
+		rc = st->step(st->p, (unsigned)i, &err);
+		publish(st->p, st->ring, (unsigned)i, rc, &err);
+	} while (rc > 0);
+	vsl_error_release(&err);
+	return NULL;
+}
+
+/* Consumer: wait until slot tail of stage k's ring is published (1), the data ended or the
+ * pipeline stopped (0), or the producer failed (-1, its error moved to err). */
+static int wait_full(struct pipeline *p, unsigned k, struct vsl_error *err)
+{
+	struct stage *st = &p->stage[k];
+	struct ring *r = st->ring;
+	int rc;
+
+	pthread_mutex_lock(&p->mu);
+	while (!st->threaded && r->head == r->tail && !r->end && !r->failed && !p->stop) {
+		struct vsl_error serr = { 0 };
+		unsigned i = r->head % SLOTS;
+
+		pthread_mutex_unlock(&p->mu);
+		rc = st->step(p, i, &serr);
+		publish(p, r, i, rc, &serr);
+		pthread_mutex_lock(&p->mu);
+	}
+	while (r->head == r->tail && !r->end && !r->failed && !p->stop)
+		pthread_cond_wait(&p->cv, &p->mu);
+	rc = r->head != r->tail ? 1 : r->failed ? -1 : 0;
+	if (rc < 0 && err && !err->msg) {
+		*err = r->err;
+		r->err = (struct vsl_error){ 0 };
+	}
+	pthread_mutex_unlock(&p->mu);
+	return rc;
+}
+
+/* Consumer: done with slot tail. */
+static void release(struct pipeline *p, struct ring *r)
+{
+	pthread_mutex_lock(&p->mu);
+	r->tail++;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+}
+
+static int read_step(struct pipeline *p, unsigned i, struct vsl_error *err)
+{
+	ssize_t k = read_chunk(p->src, p->in.data[i], IN_SLOT, err);
+
+	p->in.len[i] = k > 0 ? (size_t)k : 0;
+	return k < 0 ? -1 : p->src->pos < p->src->len;
+}
+
+/* Up to n decompressed bytes into buf: a count, 0 at the end of the data, or -1. */
+static ssize_t decompress(struct pipeline *p, void *buf, size_t n, struct vsl_error *err)
+{
+	for (;;) {
+		ZSTD_outBuffer out = { buf, n, 0 };
+		ZSTD_inBuffer in = { NULL, 0, 0 };
+		unsigned t = p->in.tail % SLOTS;
+		size_t r;
+		int rc;
+
+		if (!p->in_have && !p->in_end) {
+			rc = wait_full(p, STAGE_READ, err);
+			if (rc < 0)
+				return -1;
+			p->in_have = rc > 0;
+			p->in_end = rc == 0;
+			p->in_pos = 0;
+			t = p->in.tail % SLOTS;
+		}
+		if (p->in_have)
+			in = (ZSTD_inBuffer){ p->in.data[t], p->in.len[t], p->in_pos };
+		r = ZSTD_decompressStream(p->zd, &out, &in);
+		if (ZSTD_isError(r))
+			return vsl_error_set(err, 0, "payload: zstd: %s", ZSTD_getErrorName(r));
+		if (out.pos || in.pos != p->in_pos)
+			p->zlast = r;
+		p->in_pos = in.pos;
+		if (p->in_have && p->in_pos == p->in.len[t]) {
+			release(p, &p->in);
+			p->in_have = false;
+		}
+		if (out.pos)
+			return (ssize_t)out.pos;
+		if (p->in_end && p->zlast)
+			return vsl_error_set(err, 0, "payload: zstd data is truncated");
+		if (p->in_end)
+			return 0;
+	}
+}
+
+static int unzstd_step(struct pipeline *p, unsigned i, struct vsl_error *err)
+{
+	p->out.len[i] = 0;
+	while (p->out.len[i] < OUT_SLOT) {
+		ssize_t k = decompress(p, p->out.data[i] + p->out.len[i], OUT_SLOT - p->out.len[i],
+				       err);
+
+		if (k <= 0)
+			return (int)k;
+		p->out.len[i] += (size_t)k;
+	}
+	return 1;
+}
+
+/* The tar reader's callback: decompressed bytes, in order. */
+static ssize_t pipe_read(void *ctx, void *buf, size_t n, struct vsl_error *err)
+{
+	struct pipeline *p = ctx;
+	unsigned t;
+	int rc;
+
+	if (!p->out_have) {
+		rc = wait_full(p, STAGE_UNZSTD, err);
+		if (rc <= 0)
+			return rc;
+		p->out_have = true;
+		p->out_pos = 0;
+	}
+	t = p->out.tail % SLOTS;
+	if (n > p->out.len[t] - p->out_pos)
+		n = p->out.len[t] - p->out_pos;
+	memcpy(buf, p->out.data[t] + p->out_pos, n);
+	p->out_pos += n;
+	if (p->out_pos == p->out.len[t]) {
+		release(p, &p->out);
+		p->out_have = false;
+	}
+	return (ssize_t)n;
+}
+
+static int pipeline_start(struct pipeline *p, struct src *s, struct vsl_error *err)
+{
+	pthread_attr_t attr;
+	bool attr_ok;
+
+	memset(p, 0, sizeof(*p));
+	p->src = s;
+	p->zlast = 1;
+	p->stage[STAGE_READ] = (struct stage){ .p = p, .ring = &p->in, .step = read_step };
+	p->stage[STAGE_UNZSTD] = (struct stage){ .p = p, .ring = &p->out, .step = unzstd_step };
+	pthread_mutex_init(&p->mu, NULL); /* cannot fail with default attributes */
+	pthread_cond_init(&p->cv, NULL);
+	p->zd = ZSTD_createDStream();
+	for (unsigned i = 0; i < SLOTS; i++) {
+		p->in.data[i] = malloc(IN_SLOT);
+		p->out.data[i] = malloc(OUT_SLOT);
+		if (!p->in.data[i] || !p->out.data[i] || !p->zd)
+			return vsl_error_set(err, ENOMEM, "extract");
+	}
+	attr_ok = pthread_attr_init(&attr) == 0;
+	if (attr_ok)
+		pthread_attr_setstacksize(&attr, STAGE_STACK);
+	for (unsigned k = 0; k < NSTAGES; k++) {
+		struct stage *st = &p->stage[k];
+
+		st->threaded =
+			pthread_create(&st->thread, attr_ok ? &attr : NULL, run_stage, st) == 0;
+		if (!st->threaded)
+			vsl_debug("extract: no thread for stage %u; running it inline", k);
+	}
+	if (attr_ok)
+		pthread_attr_destroy(&attr);
+	return 0;
+}
+
+/* Stop and join the stages; afterwards the src and the in-slots belong to the caller again. */
+static void pipeline_stop(struct pipeline *p)
+{
+	pthread_mutex_lock(&p->mu);
+	p->stop = true;
+	pthread_cond_broadcast(&p->cv);
+	pthread_mutex_unlock(&p->mu);
+	for (unsigned k = NSTAGES; k-- > 0;)
+		if (p->stage[k].threaded)
+			pthread_join(p->stage[k].thread, NULL);
+}
+
+static void pipeline_free(struct pipeline *p)
+{
+	pthread_mutex_destroy(&p->mu);
+	pthread_cond_destroy(&p->cv);
+	ZSTD_freeDStream(p->zd);
+	vsl_error_release(&p->in.err);
+	vsl_error_release(&p->out.err);
+	for (unsigned i = 0; i < SLOTS; i++) {
+		free(p->in.data[i]);
+		free(p->out.data[i]);
+	}
 }
 
 struct dirmeta {
@@ -121,6 +372,8 @@ struct dirmeta {
 struct ex {
 	struct vsl_fs_walker walker;
 	unsigned flags;
+	uid_t uid; /* who owns what we create (VSL_EXTRACT_FRESH: no chown to these ids) */
+	gid_t gid;
 	struct dirmeta *dirs;
 	size_t ndirs, cap;
 };
@@ -131,6 +384,10 @@ static void restore_owner(struct ex *x, const struct vsl_tar_entry *e,
 	int rc;
 
 	if (x->flags & VSL_EXTRACT_NO_CHOWN)
+		return;
+	/* in a fresh tree a new entry is ours already: mostly 0:0 in a user namespace */
+	if ((x->flags & VSL_EXTRACT_FRESH) && !m->kept_dir && e->uid == x->uid &&
+	    e->gid == x->gid)
 		return;
 	if (m->fd >= 0)
 		rc = fchown(m->fd, e->uid, e->gid);
@@ -156,6 +413,23 @@ static void restore_xattrs(struct ex *x, const struct vsl_tar_entry *e, int fd, 
 	}
 }
 
+/* A directory's xattrs: it was made without an fd (VSL_FS_NO_DIR_FD), so open one if needed. */
+static void restore_dir_xattrs(struct ex *x, const struct vsl_tar_entry *e,
+			       const struct vsl_fs_made *m, const char *path)
+{
+	int fd = m->fd;
+
+	if (!e->nxattrs || (x->flags & VSL_EXTRACT_NO_XATTRS))
+		return;
+	if (fd < 0)
+		fd = openat(m->parentfd, m->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		vsl_debug("extract: '%s': open for xattrs: %s", path, strerror(errno));
+	restore_xattrs(x, e, fd, path);
+	if (fd >= 0 && fd != m->fd)
+		close(fd);
+}
+
 static int defer_dir(struct ex *x, const char *path, const struct vsl_tar_entry *e,
 		     struct vsl_error *err)
 {
@@ -177,7 +451,11 @@ static int defer_dir(struct ex *x, const char *path, const struct vsl_tar_entry 
 	return 0;
 }
 
-/* Modes, xattrs and times once the object exists (ownership first: chown clears setuid). */
+/*
+ * Modes, xattrs and times once the object exists (ownership first: chown clears setuid). A
+ * regular file was created with its permission bits under umask 0, so only setuid, setgid
+ * and sticky need a chmod, after the chown.
+ */
 static int restore_meta(struct ex *x, const struct vsl_tar_entry *e, const struct vsl_fs_made *m,
 			const char *path, struct vsl_error *err)
 {
@@ -185,11 +463,11 @@ static int restore_meta(struct ex *x, const struct vsl_tar_entry *e, const struc
 
 	restore_owner(x, e, m, path);
 	if (e->type == VSL_TAR_DIR) {
-		restore_xattrs(x, e, m->fd, path);
+		restore_dir_xattrs(x, e, m, path);
 		return defer_dir(x, path, e, err);
 	}
 	if (e->type == VSL_TAR_REG) {
-		if (fchmod(m->fd, e->mode) < 0)
+		if ((e->mode & 07000) && fchmod(m->fd, e->mode) < 0)
 			return vsl_error_set(err, errno, "chmod");
 		restore_xattrs(x, e, m->fd, path);
 		if (futimens(m->fd, ts) < 0)
@@ -221,8 +499,9 @@ static int apply(struct ex *x, const struct vsl_tar_entry *e, struct vsl_tar_rea
 	if ((e->type == VSL_TAR_CHR || e->type == VSL_TAR_BLK) &&
 	    (x->flags & VSL_EXTRACT_NO_DEVICES))
 		return 0;
-	if (vsl_fs_make_entry(&x->walker, e, path, link, 0600, 0700, VSL_FS_SPECIAL, rd, &m,
-			      err) < 0)
+	/* directories stay 0700 (writable by us) until finish_dirs */
+	if (vsl_fs_make_entry(&x->walker, e, path, link, e->mode & 0777, 0700,
+			      VSL_FS_SPECIAL | VSL_FS_NO_DIR_FD, rd, &m, err) < 0)
 		return -1;
 	if (m.skipped) {
 		vsl_debug("extract: '%s': device node %u:%u left out (no privilege)", path,
@@ -260,23 +539,25 @@ static int finish_dirs(struct ex *x, struct vsl_error *err)
 	return 0;
 }
 
-static int extract_entries(struct src *s, int destfd, unsigned flags, struct vsl_error *err)
+static int extract_entries(struct pipeline *p, int destfd, unsigned flags,
+			   struct vsl_error *err)
 {
 	struct vsl_tar_reader *rd = malloc(sizeof(*rd));
-	struct ex x = { .flags = flags };
+	struct ex x = { .flags = flags, .uid = geteuid(), .gid = getegid() };
 	struct vsl_tar_entry e;
 	int rc;
 
 	if (!rd)
 		return vsl_error_set(err, ENOMEM, "extract");
 	vsl_fs_walker_init(&x.walker, destfd, 0755);
-	vsl_tar_reader_init(rd, src_read, s);
+	vsl_tar_reader_init(rd, pipe_read, p);
 	while ((rc = vsl_tar_reader_next(rd, &e, err)) > 0) {
 		if (apply(&x, &e, rd, err) < 0) {
 			rc = vsl_error_wrap(err, "extract: entry '%s'", e.path);
 			break;
 		}
 	}
+	pipeline_stop(p);
 	if (rc == 0)
 		rc = finish_dirs(&x, err);
 	for (size_t i = 0; i < x.ndirs; i++)
@@ -291,23 +572,24 @@ static int extract_entries(struct src *s, int destfd, unsigned flags, struct vsl
 int vsl_extract_tarzst(int fd, uint64_t off, uint64_t len, int destfd, unsigned flags,
 		       const uint8_t sha256[32], struct vsl_error *err)
 {
-	struct src s = { .fd = fd, .off = off, .len = len, .hash = sha256 != NULL, .zlast = 1 };
-	int rc = -1;
+	struct src s = { .fd = fd, .off = off, .len = len, .hash = sha256 != NULL };
+	/* files are created with their final permission bits (see restore_meta) */
+	mode_t mask = umask(0);
+	struct pipeline p;
+	int rc;
 
-	s.in = malloc(IN_BUF);
-	s.zd = ZSTD_createDStream();
-	if (!s.in || !s.zd) {
-		vsl_error_set(err, ENOMEM, "extract");
-		goto out;
-	}
 	if (s.hash)
 		vsl_sha256_init(&s.sha);
-	rc = extract_entries(&s, destfd, flags, err);
-	if (s.hash) {
+	rc = pipeline_start(&p, &s, err);
+	if (rc == 0)
+		rc = extract_entries(&p, destfd, flags, err);
+	else
+		pipeline_stop(&p);
+	if (s.hash && p.in.data[0]) {
 		struct vsl_error verr = { 0 };
 
 		/* a damaged payload explains any error it caused: report that instead */
-		if (verify(&s, sha256, &verr) < 0) {
+		if (verify(&s, p.in.data[0], sha256, &verr) < 0) {
 			vsl_error_release(err);
 			if (err)
 				*err = verr;
@@ -316,9 +598,8 @@ int vsl_extract_tarzst(int fd, uint64_t off, uint64_t len, int destfd, unsigned 
 			rc = -1;
 		}
 	}
-out:
-	ZSTD_freeDStream(s.zd);
-	free(s.in);
+	pipeline_free(&p);
+	umask(mask);
 	return rc;
 }
 
@@ -384,7 +665,8 @@ static int extract_into_cache(int fd, const struct vsl_section *sec, int cachefd
 		vsl_error_set(err, errno, "create %s/rootfs in the cache", tmp);
 		goto fail;
 	}
-	if (vsl_extract_tarzst(fd, sec->offset, sec->length, rfd, 0, sec->sha256, err) < 0)
+	if (vsl_extract_tarzst(fd, sec->offset, sec->length, rfd, VSL_EXTRACT_FRESH, sec->sha256,
+			       err) < 0)
 		goto fail;
 	snprintf(marker, sizeof(marker), MARKER_FMT, hex);
 	mfd = openat(tfd, "complete", O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -399,6 +681,19 @@ fail:
 	return -1;
 }
 
+/* The cache root, made when missing (the first run only). */
+static int open_cache(const char *cache_root, struct vsl_error *err)
+{
+	int fd = open(cache_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0 || errno != ENOENT)
+		return fd >= 0 ? fd : vsl_error_set(err, errno, "open %s", cache_root);
+	if (vsl_fs_mkdir_p(cache_root, 0700, err) < 0)
+		return -1;
+	fd = open(cache_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd >= 0 ? fd : vsl_error_set(err, errno, "open %s", cache_root);
+}
+
 char *vsl_extract_cached(int fd, const struct vsl_section *sec, const char *cache_root,
 			 struct vsl_error *err)
 {
@@ -408,12 +703,21 @@ char *vsl_extract_cached(int fd, const struct vsl_section *sec, const char *cach
 	char *path = NULL;
 
 	vsl_sha256_hex(sec->sha256, hex);
-	if (vsl_fs_mkdir_p(cache_root, 0700, err) < 0)
+	if (asprintf(&path, "%s/%s/rootfs", cache_root, hex) < 0) {
+		path = NULL;
+		vsl_error_set(err, ENOMEM, "extract");
 		goto fail;
-	cachefd = open(cache_root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	cachefd = open_cache(cache_root, err);
+	if (cachefd < 0)
+		goto fail;
+	/* Warm runs need no lock: an entry appears by rename with its marker already in it, and
+	 * a complete entry is never removed. */
+	if (cache_complete(cachefd, hex))
+		goto reuse;
 	snprintf(lock, sizeof(lock), "%s.lock", hex);
-	if (cachefd < 0 || (lockfd = openat(cachefd, lock, O_RDWR | O_CREAT | O_NOFOLLOW |
-					    O_CLOEXEC, 0600)) < 0) {
+	lockfd = openat(cachefd, lock, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lockfd < 0) {
 		vsl_error_set(err, errno, "open the cache lock %s/%s", cache_root, lock);
 		goto fail;
 	}
@@ -424,19 +728,15 @@ char *vsl_extract_cached(int fd, const struct vsl_section *sec, const char *cach
 			goto fail;
 		}
 	}
-	if (asprintf(&path, "%s/%s/rootfs", cache_root, hex) < 0) {
-		path = NULL;
-		vsl_error_set(err, ENOMEM, "extract");
-		goto fail;
-	}
-	if (cache_complete(cachefd, hex)) {
-		vsl_debug("extract: reusing cache %s", path);
-		return path;
-	}
+	if (cache_complete(cachefd, hex))
+		goto reuse;
 	if (remove_leftovers(cachefd, hex, err) < 0 ||
 	    extract_into_cache(fd, sec, cachefd, hex, err) < 0)
 		goto fail;
 	vsl_debug("extract: extracted %.12s into %s", hex, path);
+	return path;
+reuse:
+	vsl_debug("extract: reusing cache %s", path);
 	return path;
 fail:
 	free(path);

@@ -25,12 +25,16 @@ enum {
 	VSL_EXTRACT_NO_CHOWN = 1u << 0,   /* do not even try to restore ownership */
 	VSL_EXTRACT_NO_XATTRS = 1u << 1,  /* do not restore xattrs */
 	VSL_EXTRACT_NO_DEVICES = 1u << 2, /* leave device nodes out without trying mknod */
+	VSL_EXTRACT_FRESH = 1u << 3,      /* destfd is an empty dir we just made (not setgid):
+					   * what we create is ours, so no chown to our own ids */
 };
 
 /*
  * Extract the tar.zst stored at [off, off+len) of fd (read with pread, so fd's offset is left
  * alone) into the directory destfd (borrowed). When sha256 is not NULL the compressed bytes are
- * hashed as they are read and a mismatch fails with "corrupt payload". Directories get their
+ * hashed as they are read and a mismatch fails with "corrupt payload". Reading+hashing and
+ * decompressing run in two threads of their own, joined before this returns. The process umask
+ * is 0 meanwhile (files are created with their final permission bits). Directories get their
  * final modes and mtimes at the end, so a read-only directory in the image does not stop its
  * own contents from being written. On failure destfd may hold a partial tree.
  */

@@ -218,16 +218,13 @@ static enum vsl_path choose_path(const struct vsl_payload *p, struct vsl_error *
 }
 
 /* The image's rootfs as a directory nobody writes to: the lower layer of the overlay. */
-static int prepare_lower(struct run_state *s, enum vsl_path path, struct vsl_error *err)
+static int prepare_lower(struct run_state *s, enum vsl_path path, const char *cache,
+			 struct vsl_error *err)
 {
 	const struct vsl_section *tarzst = vsl_payload_section(&s->payload, VSL_SECTION_TARZST);
-	cleanup_free char *cache = NULL;
 
 	switch (path) {
 	case VSL_PATH_EXTRACT:
-		cache = cache_root(err);
-		if (!cache)
-			return -1;
 		/* Inside the namespace: extraction chowns as its root. */
 		s->rootfs_lower = vsl_extract_cached(s->payload.fd, tarzst, cache, err);
 		if (!s->rootfs_lower)
@@ -241,19 +238,41 @@ static int prepare_lower(struct run_state *s, enum vsl_path path, struct vsl_err
 	return vsl_error_set(err, 0, "payload path %s is not implemented", vsl_path_name(path));
 }
 
-static int prepare_root(struct run_state *s, struct vsl_error *err)
+/* The run dir: the private tmpfs on <cache>/run unless VESSEL_TMPDIR asks for a directory, or
+ * the tmpfs cannot do (see rundir.h). */
+static int prepare_rundir(struct run_state *s, const char *cache, bool userns,
+			  struct vsl_error *err)
 {
 	const char *tmp = vsl_rundir_root();
+
+	if (!tmp) {
+		struct vsl_error perr = { 0 };
+		cleanup_free char *mnt = NULL;
+
+		if (asprintf(&mnt, "%s/run", cache) < 0)
+			return vsl_error_set(err, ENOMEM, "run dir");
+		if (vsl_rundir_create_private(mnt, userns, &s->rd, &perr) == 0)
+			return 0;
+		tmp = vsl_rundir_fallback_root();
+		vsl_debug("rundir: no private tmpfs (%s); using %s", perr.msg, tmp);
+		vsl_error_release(&perr);
+	}
+	vsl_rundir_reap(tmp);
+	return vsl_rundir_create(tmp, &s->rd, err);
+}
+
+static int prepare_root(struct run_state *s, struct vsl_error *err)
+{
 	enum vsl_path path = choose_path(&s->payload, err);
+	cleanup_free char *cache = NULL;
 	bool userns;
 
-	if (path == VSL_PATH_NONE || vsl_userns_enter(&s->ns, err) != VSL_USERNS_OK)
+	/* every path needs the cache: for the extraction, or as the tmpfs's mount point */
+	if (path == VSL_PATH_NONE || !(cache = cache_root(err)) ||
+	    vsl_userns_enter(&s->ns, err) != VSL_USERNS_OK)
 		return -1;
 	userns = !(s->ns.mode == VSL_NS_MOUNT_ONLY && s->ns.init_userns);
-	if (prepare_lower(s, path, err) < 0)
-		return -1;
-	vsl_rundir_reap(tmp);
-	if (vsl_rundir_create(tmp, &s->rd, err) < 0)
+	if (prepare_lower(s, path, cache, err) < 0 || prepare_rundir(s, cache, userns, err) < 0)
 		return -1;
 	if (vsl_overlay_setup(s->rootfs_lower, &s->rd, userns, err) == VSL_OVERLAY_FAILED)
 		return -1;
@@ -286,12 +305,18 @@ static int launch(struct run_state *s, int *exit_code, struct vsl_error *err)
 	return l->run(l, &spec, exit_code, err);
 }
 
-/* Unmount before removing: the run dir must not be removed through a live overlay. */
+/*
+ * Unmount before removing: the run dir must not be removed through a live overlay. A private
+ * tmpfs run dir and the overlay in it vanish with our mount namespace when we exit, all in
+ * one go; unmounting them first would cost an RCU grace period each.
+ */
 static void teardown(struct run_state *s)
 {
 	struct vsl_error err = { 0 };
 
-	if (s->mounted && vsl_overlay_teardown(s->rd.merged, &err) < 0) {
+	if (s->rd.private_tmpfs) {
+		vsl_rundir_release(&s->rd);
+	} else if (s->mounted && vsl_overlay_teardown(s->rd.merged, &err) < 0) {
 		vsl_warn("%s; leaving %s for the next run to remove", err.msg, s->rd.path);
 		vsl_error_release(&err);
 		vsl_rundir_release(&s->rd);

@@ -89,6 +89,9 @@ enum vsl_overlay_result vsl_overlay_setup(const char *lower, const struct vsl_ru
 		return copy_fallback(lower, rd, err);
 	}
 	for (size_t i = userns ? 2 : 0; i < sizeof overlay_tries / sizeof overlay_tries[0]; i++) {
+		/* tmpfs has nothing to sync: volatile would only add its marker dirs */
+		if (rd->private_tmpfs && (overlay_tries[i] & OPT_VOLATILE))
+			continue;
 		vsl_error_release(&oerr);
 		if (try_overlay(lower, rd, overlay_tries[i], &oerr) == 0)
 			return VSL_OVERLAY_MOUNTED;

@@ -58,7 +58,8 @@ int vsl_payload_open(struct vsl_payload *p, const char *path, struct vsl_error *
 	struct stat st;
 
 	p->fd = -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* openat: musl's open() follows an O_CLOEXEC open with an fcntl for old kernels */
+	fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return vsl_error_set(err, errno, "open %s", path);
 	if (fstat(fd, &st) < 0)

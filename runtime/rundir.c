@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -28,12 +30,13 @@ const char *vsl_rundir_root(void)
 {
 	const char *v = getenv("VESSEL_TMPDIR");
 
-	if (v && *v)
-		return v;
-	v = getenv("XDG_RUNTIME_DIR");
-	if (v && *v)
-		return v;
-	return "/tmp";
+	return v && *v ? v : NULL;
+}
+
+/* Not $XDG_RUNTIME_DIR: it is a tmpfs too, so it fails where ours does. */
+const char *vsl_rundir_fallback_root(void)
+{
+	return access("/var/tmp", W_OK | X_OK) == 0 ? "/var/tmp" : "/tmp";
 }
 
 /* True when the dir is stale: its owner lock is free and it was fully created (or is old). */
@@ -153,11 +156,46 @@ int vsl_rundir_create(const char *root, struct vsl_rundir *rd, struct vsl_error 
 	return 0;
 }
 
+/* Its size is tmpfs's default, spelled out: half of RAM. */
+#define PRIVATE_TMPFS_OPTS "mode=0700,size=50%"
+
+int vsl_rundir_create_private(const char *mountpoint, bool user_xattrs, struct vsl_rundir *rd,
+			      struct vsl_error *err)
+{
+	memset(rd, 0, sizeof *rd);
+	rd->lock_fd = -1;
+	if (mkdir(mountpoint, 0700) < 0 && errno != EEXIST)
+		return vsl_error_set(err, errno, "mkdir %s", mountpoint);
+	if (mount("vessel", mountpoint, "tmpfs", 0, PRIVATE_TMPFS_OPTS) < 0)
+		return vsl_error_set(err, errno, "mount a tmpfs on %s", mountpoint);
+	rd->private_tmpfs = true;
+	rd->path = strdup(mountpoint);
+	if (!rd->path) {
+		vsl_error_set(err, ENOMEM, "run dir");
+		goto fail;
+	}
+	if (make_sub(rd->path, "upper", &rd->upper, err) < 0 ||
+	    make_sub(rd->path, "work", &rd->work, err) < 0 ||
+	    make_sub(rd->path, "merged", &rd->merged, err) < 0)
+		goto fail;
+	/* the very probe overlay makes, on the dir it makes it on */
+	if (user_xattrs && setxattr(rd->work, "user.vessel", "1", 1, 0) < 0) {
+		vsl_error_set(err, errno, "tmpfs without user xattrs (Linux < 6.6)");
+		goto fail;
+	}
+	vsl_debug("rundir: private tmpfs on %s", rd->path);
+	return 0;
+fail:
+	umount2(mountpoint, MNT_DETACH);
+	vsl_rundir_release(rd);
+	return -1;
+}
+
 int vsl_rundir_remove(struct vsl_rundir *rd, struct vsl_error *err)
 {
 	int r = 0;
 
-	if (rd->path && vsl_fs_rmtree(rd->path, err) < 0)
+	if (rd->path && !rd->private_tmpfs && vsl_fs_rmtree(rd->path, err) < 0)
 		r = vsl_error_wrap(err, "remove the run dir");
 	vsl_rundir_release(rd);
 	return r;

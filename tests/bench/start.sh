@@ -10,7 +10,8 @@
 #          both).
 # Ratios are of medians. Targets are reported, never enforced: this script fails only when a
 # command under test fails.
-# Knobs: BENCH_N (warm runs, default 50), BENCH_COLD_N (default 5; 0 skips), VSL_BENCH_DIR (where the
+# Knobs: BENCH_N (warm runs, default 50), BENCH_COLD_N (default 5; 0 skips; each run keeps its two
+# trees, about 350 MB, until the last one is done), VSL_BENCH_DIR (where the
 # apps, cache and extraction go; default $VSL_BUILD/bench; put it on tmpfs to take the disk out),
 # VSL_BUILD, VSL_VESSEL, VESSEL_STUB_DIR, BENCH_NO_HYPERFINE=1.
 set -eu
@@ -109,11 +110,19 @@ if [ -z "$cold_skip" ]; then
 	cold=$B/cache-cold
 	base=$B/baseline-extract
 	echo "cold: $BENCH_COLD_N runs each ($(du -h "$B/debian.tar.zst" | cut -f1) tar.zst)"
-	# Emptying the dirs is setup, not timed. Both land on the filesystem of $B.
-	BENCH_PRE_0="rm -rf '$base' && mkdir '$base'" BENCH_PRE_1="rm -rf '$cold'" \
-		VESSEL_CACHE_DIR=$cold bench_time "$BENCH_COLD_N" "$res" \
-		zstd-tar sh -c "zstd -qdc '$B/debian.tar.zst' | tar -xf - -C '$base'" ::: \
-		vessel-cold "$dapp" true || die "a cold run failed: $(cat "$res")"
+	# Every run gets a new empty dir, made by the timed command on both sides (mktemp, one
+	# mkdir), and the trees are removed only after the last run. Removing the last tree right
+	# before each run timed the file system instead: ext4 without a journal skips inodes freed
+	# in the last minutes one by one when it allocates new ones, which made both sides 5-10x
+	# slower, by amounts that changed from run to run. Both land on the filesystem of $B.
+	rm -rf "$base" "$cold"
+	mkdir -p "$base" "$cold"
+	BENCH_NO_HYPERFINE=1 bench_time "$BENCH_COLD_N" "$res" \
+		zstd-tar sh -c "d=\$(mktemp -d '$base/x.XXXXXX') &&
+			zstd -qdc '$B/debian.tar.zst' | tar -xf - -C \"\$d\"" ::: \
+		vessel-cold sh -c "d=\$(mktemp -d '$cold/x.XXXXXX') && VESSEL_CACHE_DIR=\$d &&
+			export VESSEL_CACHE_DIR && exec '$dapp' true" ||
+		die "a cold run failed: $(cat "$res")"
 	rm -rf "$base" "$cold"
 fi
 
