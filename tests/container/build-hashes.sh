@@ -8,6 +8,9 @@
 # links glibc dynamically and is a test aid, not an output.
 set -eu
 cd "${1:-build}"
-find . -path ./asan -prune -o -path ./tap -prune -o -type f \
-	\( -path './*/bin/*' -o -path './*/libexec/*' -o -path './*/lib/*.a' -o -path './*/tests/*' \
-	-o -path './stubs/*' \) -print | LC_ALL=C sort | sed 's|^\./||' | xargs -r sha256sum
+# Only the per-arch output trees (those that hold a stub) and stubs/: fixtures, demo and bench
+# dirs hold images and caches made by tests, not build outputs.
+arches=$(for d in */bin/vessel-stub; do [ -f "$d" ] && echo "${d%%/*}"; done)
+# shellcheck disable=SC2086 # the arch dirs are plain names
+find $arches stubs -path '*/obj' -prune -o -type f \( -path '*/bin/*' -o -path '*/libexec/*' -o -path '*/lib/*.a' \
+	-o -path '*/tests/*' -o -path 'stubs/*' \) -print | LC_ALL=C sort | xargs -r sha256sum

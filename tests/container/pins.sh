@@ -11,13 +11,22 @@
 # check.sh then shows whether that difference matters.
 set -euo pipefail
 
-# What the build and the tests ask for (the brief's list and toolchain/deps) ...
-direct=(gcc gcc-aarch64-linux-gnu libc6-dev-arm64-cross binutils binutils-aarch64-linux-gnu
-	make meson ninja-build pkg-config cmake dpkg-dev xz-utils bzip2 zstd file patch python3
-	gperf autoconf automake libtool ca-certificates perl apt util-linux tar
-	qemu-user-static umoci skopeo squashfs-tools squashfuse fuse3 uidmap
-	libzstd-dev libyajl-dev zlib1g-dev clang clang-14
-	busybox-static:arm64) # conflicts with busybox-static:amd64; `make deps` ends up with this one
+# What the build and the tests ask for: the package lists of toolchain/deps (read from the
+# file, so `make deps` and the image cannot drift apart) plus the tools the build runs itself.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+build="" test="" foreign=""
+eval "$(grep -zoE '(build|test|foreign)="[^"]*"' "$top/toolchain/deps" | tr '\0' '\n')"
+[ -n "$build" ] || { echo "pins.sh: no build=\"...\" list found in toolchain/deps" >&2; exit 1; }
+# A name listed both plain and as name:arch (busybox-static and busybox-static:arm64) is one
+# package that Conflicts with itself across arches; apt keeps the :arch one, so do we.
+direct=()
+# shellcheck disable=SC2086 # word splitting of the lists is intended
+for p in $build $test gperf autoconf automake libtool binutils libc6-dev-arm64-cross apt tar \
+	$foreign; do
+	case " ${direct[*]} " in *" $p "*) continue ;; esac
+	case " $foreign " in *" $p:"*) continue ;; esac
+	direct+=("$p")
+done
 # ... plus what decides the bytes of the output: the compilers, assemblers, linkers, C
 # libraries and the autotools/cmake/pkg-config helpers they pull in. Without these pins apt
 # would pick whatever the mirror has today for each dependency.
@@ -28,7 +37,7 @@ closure=(cpp cpp-12 gcc-12 libgcc-12-dev libcc1-0 libisl23 libmpc3 libmpfr6 libg
 	gcc-12-aarch64-linux-gnu-base gcc-12-cross-base libgcc-12-dev-arm64-cross
 	libc6-arm64-cross linux-libc-dev-arm64-cross
 	m4 autotools-dev cmake-data pkgconf pkgconf-bin libpkgconf3 libdpkg-perl
-	libzstd1 libyajl2 zlib1g)
+	libzstd1 libyajl2 zlib1g clang-14)
 
 host_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null; }
 
