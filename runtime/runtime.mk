@@ -7,3 +7,4 @@ RUNTIME_SRCS += runtime/extract.c
 STUB_MAIN := runtime/main.c
 # Third-party libraries the stub links (from the toolchain sysroot).
 STUB_LIBS := -lzstd -lyajl
+include runtime/sqfs/sqfs.mk
