@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The build pipeline (see build.h). Each step is a module; this file only sequences them and
- * owns the temporary state: the staging dir, the rootfs and the tar.zst temp file. */
+ * owns the temporary state: the staging dir, the rootfs, the tar.zst temp file and the
+ * mksquashfs child, which writes the squashfs while this process writes the tar.zst. */
 #define _GNU_SOURCE
 #include "build.h"
 
@@ -21,6 +22,7 @@
 #include "ocispec.h"
 #include "rootfs.h"
 #include "source.h"
+#include "squashfs.h"
 #include "tarzst.h"
 #include "user.h"
 
@@ -36,7 +38,9 @@ struct build {
 	struct vsl_image_config cfg;
 	char *staging; /* mkdtemp'ed under $TMPDIR, removed at the end */
 	struct vsl_rootfs *rootfs;
-	int tarzst_fd;
+	int tarzst_fd, squashfs_fd;
+	char *mksquashfs; /* found before the slow part; handed to sq when it starts */
+	struct vsl_squashfs sq;
 	char *config_json, *meta_json;
 	size_t config_len, meta_len;
 };
@@ -205,15 +209,20 @@ static int make_config(struct build *b, struct vsl_error *err)
 
 static int make_meta(struct build *b, struct vsl_error *err)
 {
-	static const char *const tarzst_only[] = { "tar.zst", NULL };
+	const char *formats[3] = { NULL };
+	size_t n = 0;
 	struct vsl_meta m = {
 		.vessel_version = VSL_VERSION,
 		.digest = b->img.config_digest,
 		.arch = b->o->arch->oci,
-		.formats = tarzst_only,
+		.formats = formats,
 		.source_date_epoch = b->o->source_date_epoch,
 	};
 
+	if (b->o->formats & VSL_FORMAT_SQUASHFS)
+		formats[n++] = "squashfs";
+	if (b->o->formats & VSL_FORMAT_TARZST)
+		formats[n++] = "tar.zst";
 	return vsl_ocispec_meta(&m, &b->cfg, &b->meta_json, &b->meta_len, err);
 }
 
@@ -235,26 +244,59 @@ static int make_tarzst(struct build *b, struct vsl_error *err)
 				       b->o->source_date_epoch, err);
 }
 
+/*
+ * Both payloads at once: mksquashfs runs as a child over the staging dir while this process
+ * writes the tar.zst. Either failing ends the build; build_release then kills and reaps a
+ * mksquashfs still running before the staging dir goes.
+ */
+static int make_payloads(struct build *b, struct vsl_error *err)
+{
+	if (b->o->formats & VSL_FORMAT_SQUASHFS) {
+		char *tool = steal_pointer(&b->mksquashfs);
+
+		vsl_debug("writing squashfs of %zu paths with %s", vsl_rootfs_count(b->rootfs),
+			  tool);
+		if (vsl_squashfs_start(&b->sq, b->rootfs, tool, b->staging, b->o->source_date_epoch,
+				       err) < 0)
+			return -1;
+	}
+	if ((b->o->formats & VSL_FORMAT_TARZST) && make_tarzst(b, err) < 0)
+		return -1;
+	if (b->o->formats & VSL_FORMAT_SQUASHFS)
+		return vsl_squashfs_finish(&b->sq, &b->squashfs_fd, err);
+	return 0;
+}
+
 static int write_output(struct build *b, struct vsl_error *err)
 {
 	cleanup_free char *stub = vsl_stub_path(b->o->arch, err);
-	struct vsl_asm_section s[] = {
+	struct vsl_asm_section s[4] = {
 		{ .kind = VSL_SECTION_CONFIG, .buf = b->config_json, .len = b->config_len },
 		{ .kind = VSL_SECTION_META, .buf = b->meta_json, .len = b->meta_len },
-		{ .kind = VSL_SECTION_TARZST, .fd = b->tarzst_fd },
 	};
+	size_t n = 2;
 
 	if (!stub)
 		return -1;
-	return vsl_assemble(b->o->output, stub, b->o->arch, s, sizeof s / sizeof s[0], err);
+	if (b->squashfs_fd >= 0)
+		s[n++] = (struct vsl_asm_section){ .kind = VSL_SECTION_SQUASHFS,
+						   .fd = b->squashfs_fd };
+	if (b->tarzst_fd >= 0)
+		s[n++] = (struct vsl_asm_section){ .kind = VSL_SECTION_TARZST, .fd = b->tarzst_fd };
+	return vsl_assemble(b->o->output, stub, b->o->arch, s, n, err);
 }
 
 static void build_release(struct build *b)
 {
 	struct vsl_error rmerr = { 0 };
 
+	/* mksquashfs reads the staging dir: stop it before the dir goes. */
+	vsl_squashfs_release(&b->sq);
+	free(b->mksquashfs);
 	if (b->tarzst_fd >= 0)
 		close(b->tarzst_fd);
+	if (b->squashfs_fd >= 0)
+		close(b->squashfs_fd);
 	vsl_rootfs_free(b->rootfs);
 	if (b->staging && vsl_fs_rmtree(b->staging, &rmerr) < 0) {
 		vsl_warn("could not remove the staging dir: %s", rmerr.msg);
@@ -270,26 +312,25 @@ static void build_release(struct build *b)
 
 int vsl_build(const struct vsl_build_opts *o, struct vsl_error *err)
 {
-	struct build b = { .o = o, .tarzst_fd = -1 };
+	struct build b = { .o = o, .tarzst_fd = -1, .squashfs_fd = -1 };
 	cleanup_free char *stub = NULL;
 	int r = -1;
 
-	if (!(o->formats & VSL_FORMAT_TARZST) || (o->formats & VSL_FORMAT_SQUASHFS))
-		return vsl_error_set(err, 0,
-				     "payload format %s is not supported yet; use "
-				     "--payload-format tar.zst",
-				     o->format_name);
-	/* Fail before the slow part when the stub or the output directory is wrong. */
+	if (!(o->formats & (VSL_FORMAT_TARZST | VSL_FORMAT_SQUASHFS)))
+		return vsl_error_set(err, 0, "no payload format given; use --payload-format");
+	/* Fail before the slow part when the stub, mksquashfs or the output directory is wrong. */
 	stub = vsl_stub_path(o->arch, err);
 	if (!stub || vsl_stub_check_file(stub, o->arch, err) < 0 ||
 	    vsl_assemble_check_output(o->output, err) < 0)
+		return -1;
+	if ((o->formats & VSL_FORMAT_SQUASHFS) && !(b.mksquashfs = vsl_mksquashfs_find(err)))
 		return -1;
 	if (vsl_source_open(o->image, &b.src, err) < 0 ||
 	    vsl_source_resolve(b.src, o->arch, &b.img, err) < 0)
 		goto out;
 	vsl_debug("%s: manifest %s, %zu layers", o->image, b.img.manifest_digest, b.img.n_layers);
 	if (make_staging(&b, err) < 0 || apply_layers(&b, err) < 0 || make_config(&b, err) < 0 ||
-	    make_meta(&b, err) < 0 || make_tarzst(&b, err) < 0 || write_output(&b, err) < 0)
+	    make_meta(&b, err) < 0 || make_payloads(&b, err) < 0 || write_output(&b, err) < 0)
 		goto out;
 	r = 0;
 out:

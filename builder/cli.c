@@ -41,12 +41,18 @@ static const char build_usage[] =
 	"                            atomically, and left alone if the build fails\n"
 	"  -a, --arch ARCH           target architecture: amd64 or arm64 (default: this\n"
 	"                            machine's); a multi-arch image gives its linux/ARCH image\n"
-	"      --payload-format FMT  how the root filesystem is stored: tar.zst (the default);\n"
-	"                            squashfs and squashfs-only are not supported yet\n"
+	"      --payload-format FMT  how the root filesystem is stored:\n"
+	"                              squashfs       (default) a squashfs, mounted with FUSE\n"
+	"                                             at run time, and a tar.zst, extracted\n"
+	"                                             where FUSE is unavailable\n"
+	"                              squashfs-only  the squashfs alone: a smaller file\n"
+	"                              tar.zst        the tar.zst alone\n"
 	"  -h, --help                show this help\n"
 	"\n"
 	"Environment:\n"
 	"  VESSEL_PAYLOAD_FORMAT  default for --payload-format\n"
+	"  VESSEL_MKSQUASHFS      the mksquashfs to run (default: ../libexec/vessel/mksquashfs\n"
+	"                         next to the vessel executable)\n"
 	"  SOURCE_DATE_EPOCH      record this time (seconds since 1970) as the build time and\n"
 	"                         clamp file times to it; without it no build time is recorded\n"
 	"  VESSEL_STUB_DIR        where the vessel-stub-ARCH runtimes are (default:\n"
@@ -138,7 +144,7 @@ static int check_build(struct vsl_build_opts *b, const char *arch, const char *f
 				     "this machine is not an architecture vessel builds "
 				     "for by default; pass --arch (one of: %s)",
 				     vsl_arch_names());
-	b->format_name = fmt ? fmt : "tar.zst";
+	b->format_name = fmt ? fmt : "squashfs";
 	b->formats = vsl_cli_format_parse(b->format_name);
 	if (!b->formats)
 		return vsl_error_set(err, 0,
@@ -149,11 +155,6 @@ static int check_build(struct vsl_build_opts *b, const char *arch, const char *f
 					     ? " (from "
 					       "VESSEL_PAYLOAD_FORMAT)"
 					     : "");
-	if (b->formats & VSL_FORMAT_SQUASHFS)
-		return vsl_error_set(err, 0,
-				     "payload format %s is not supported yet; use "
-				     "--payload-format tar.zst",
-				     b->format_name);
 	return parse_epoch(b, err);
 }
 
