@@ -124,7 +124,7 @@ $(BUILD)/asan/tests/t-%: $(BUILD)/asan/obj/tests/unit/t-%.o \
 		$(call objs,asan,$(BUILDER_SRCS) $(RUNTIME_SRCS) $(COMMON_SRCS))
 	@mkdir -p $(@D)
 	$(call say,LD,$@)
-	$(Q)gcc $(ASAN_CFLAGS) -o $@ $^ -lyajl -lzstd -lz -lpthread
+	$(Q)gcc $(ASAN_CFLAGS) -o $@ $^ -lfuse3 -lyajl -lzstd -lz -lpthread
 $(BUILD)/tap/asan/unit-%: $(BUILD)/asan/tests/%
 	@mkdir -p $(@D)
 	@printf '#!/bin/sh\nexec %s "$$@"\n' "$(CURDIR)/$<" > $@ && chmod +x $@

@@ -30,8 +30,8 @@ static enum vsl_path forced_path(const struct vsl_path_inputs *in, struct vsl_er
 				      "section (it was built tar.zst-only)");
 		else if (!in->fuse_usable)
 			vsl_error_set(err, 0,
-				      "VESSEL_PAYLOAD=fuse, but FUSE is not usable here "
-				      "(no /dev/fuse, or not built in)");
+				      "VESSEL_PAYLOAD=fuse, but FUSE is not usable here (%s)",
+				      in->fuse_why ? in->fuse_why : "no /dev/fuse");
 		else
 			return VSL_PATH_FUSE;
 		return VSL_PATH_NONE;
@@ -57,11 +57,16 @@ enum vsl_path vsl_path_choose(const struct vsl_path_inputs *in, struct vsl_error
 		return VSL_PATH_FUSE;
 	if (in->has_tarzst)
 		return VSL_PATH_EXTRACT;
-	vsl_error_set(err, 0,
-		      in->has_squashfs
-			      ? "the file has only a squashfs payload and FUSE is not usable here "
-				"(no /dev/fuse, or not built in); rebuild it with a tar.zst section"
-			      : "the file has no rootfs section (squashfs or tar.zst)");
+	if (in->has_squashfs)
+		vsl_error_set(err, 0,
+			      "the file has only a squashfs payload and FUSE is not usable here "
+			      "(%s); let this user open /dev/fuse (e.g. `chmod 0666 /dev/fuse`, "
+			      "or load the kernel's fuse module: `modprobe fuse`), or rebuild the "
+			      "file with `vessel build --payload-format squashfs`, which keeps a "
+			      "tar.zst fallback",
+			      in->fuse_why ? in->fuse_why : "no /dev/fuse");
+	else
+		vsl_error_set(err, 0, "the file has no rootfs section (squashfs or tar.zst)");
 	return VSL_PATH_NONE;
 }
 

@@ -26,8 +26,9 @@ enum vsl_path {
 struct vsl_path_inputs {
 	bool has_squashfs;
 	bool has_tarzst;
-	bool fuse_usable;   /* FUSE support is built in and /dev/fuse can be opened */
-	const char *forced; /* $VESSEL_PAYLOAD: "fuse", "extract", or NULL/"" */
+	bool fuse_usable;     /* FUSE support is built in and /dev/fuse can be opened */
+	const char *forced;   /* $VESSEL_PAYLOAD: "fuse", "extract", or NULL/"" */
+	const char *fuse_why; /* why FUSE is not usable (e.g. "open /dev/fuse: ..."), or NULL */
 };
 
 enum vsl_path vsl_path_choose(const struct vsl_path_inputs *in, struct vsl_error *err);

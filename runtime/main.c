@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -19,6 +20,8 @@
 #include "env.h"
 #include "error.h"
 #include "extract.h"
+#include "fsutil.h"
+#include "fuse.h"
 #include "launch.h"
 #include "log.h"
 #include "options.h"
@@ -185,6 +188,9 @@ struct run_state {
 	char *rootfs_lower;
 	struct vsl_rundir rd;
 	bool mounted;
+	int fuse_dev;	    /* /dev/fuse until the server has it, else -1 */
+	char fuse_why[200]; /* why not, for the path choice's messages */
+	struct vsl_fuse fuse;
 };
 
 static int load_config(struct run_state *s, struct vsl_error *err)
@@ -202,28 +208,105 @@ static int load_config(struct run_state *s, struct vsl_error *err)
 	return 0;
 }
 
-static enum vsl_path choose_path(const struct vsl_payload *p, struct vsl_error *err)
+static enum vsl_path choose_path(struct run_state *s, struct vsl_error *err)
 {
 	struct vsl_path_inputs in = {
-		.has_squashfs = vsl_payload_section(p, VSL_SECTION_SQUASHFS) != NULL,
-		.has_tarzst = vsl_payload_section(p, VSL_SECTION_TARZST) != NULL,
-		.fuse_usable = false, /* the FUSE server is not built in yet */
+		.has_squashfs = vsl_payload_section(&s->payload, VSL_SECTION_SQUASHFS) != NULL,
+		.has_tarzst = vsl_payload_section(&s->payload, VSL_SECTION_TARZST) != NULL,
 		.forced = getenv("VESSEL_PAYLOAD"),
+		.fuse_why = s->fuse_why,
 	};
-	enum vsl_path path = vsl_path_choose(&in, err);
+	bool want_fuse = in.has_squashfs && !(in.forced && strcmp(in.forced, "extract") == 0);
+	enum vsl_path path;
 
+	snprintf(s->fuse_why, sizeof s->fuse_why, "%s",
+		 in.has_squashfs ? "not tried" : "no squashfs section");
+	if (want_fuse) {
+		struct vsl_error ferr = { 0 };
+
+		/* A probe: the fd that mounts must be opened inside the user namespace that
+		 * mounts (the kernel insists), but the device's permissions are the same here. */
+		int fd = vsl_fuse_open_dev(&ferr);
+
+		in.fuse_usable = fd >= 0;
+		if (fd >= 0)
+			close(fd);
+		else
+			snprintf(s->fuse_why, sizeof s->fuse_why, "%s", ferr.msg);
+		vsl_debug("fuse: /dev/fuse %s%s", in.fuse_usable ? "opens" : "is not usable: ",
+			  in.fuse_usable ? "" : ferr.msg);
+		vsl_error_release(&ferr);
+	}
+	path = vsl_path_choose(&in, err);
 	if (path != VSL_PATH_NONE)
-		vsl_debug("payload path: %s", vsl_path_name(path));
+		vsl_debug("payload path: %s (squashfs section: %s, tar.zst section: %s)",
+			  vsl_path_name(path), in.has_squashfs ? "yes" : "no",
+			  in.has_tarzst ? "yes" : "no");
 	return path;
 }
 
-/* The image's rootfs as a directory nobody writes to: the lower layer of the overlay. */
+/* Only one id mapped (an unprivileged user namespace, or `unshare -Ur`): then the server
+ * reports every file as 0:0, as extraction leaves them when it cannot chown. */
+static bool single_id_map(void)
+{
+	cleanup_close int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+	char buf[1024];
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return vsl_fuse_single_id_map(buf);
+}
+
+/* The squashfs section served on <run dir>/lower. */
+static int mount_fuse(struct run_state *s, struct vsl_error *err)
+{
+	const struct vsl_section *sq = vsl_payload_section(&s->payload, VSL_SECTION_SQUASHFS);
+	const char *ext = getenv("VESSEL_SQUASHFUSE");
+	struct vsl_fuse_config cfg = {
+		.payload_fd = s->payload.fd,
+		.offset = sq->offset,
+		.size = sq->length,
+		.squash_ids = single_id_map(),
+		.external = ext && *ext ? ext : NULL,
+	};
+	cleanup_free char *mnt = NULL;
+
+	if (asprintf(&mnt, "%s/lower", s->rd.path) < 0) {
+		mnt = NULL;
+		return vsl_error_set(err, ENOMEM, "FUSE mount point");
+	}
+	if (mkdir(mnt, 0700) < 0 && errno != EEXIST)
+		return vsl_error_set(err, errno, "mkdir %s", mnt);
+	s->fuse_dev = vsl_fuse_open_dev(err);
+	if (s->fuse_dev < 0)
+		return -1;
+	if (vsl_fuse_start(&s->fuse_dev, mnt, &cfg, &s->fuse, err) != VSL_FUSE_OK)
+		return -1;
+	s->rootfs_lower = steal_pointer(&mnt);
+	return 0;
+}
+
+/* The image's rootfs as a directory nobody writes to: the lower layer of the overlay. A FUSE
+ * path that fails falls back to extraction when the file has a tar.zst and nobody forced FUSE. */
 static int prepare_lower(struct run_state *s, enum vsl_path path, const char *cache,
 			 struct vsl_error *err)
 {
 	const struct vsl_section *tarzst = vsl_payload_section(&s->payload, VSL_SECTION_TARZST);
+	const char *forced = getenv("VESSEL_PAYLOAD");
 
 	switch (path) {
+	case VSL_PATH_FUSE:
+		if (mount_fuse(s, err) == 0)
+			return 0;
+		if (!tarzst || (forced && strcmp(forced, "fuse") == 0))
+			return vsl_error_wrap(err, "the FUSE path (%s)",
+					      tarzst ? "forced by VESSEL_PAYLOAD=fuse"
+						     : "the file has no tar.zst fallback");
+		vsl_debug("fuse: %s; falling back to extracting the tar.zst", err->msg);
+		vsl_error_release(err);
+		/* fall through */
 	case VSL_PATH_EXTRACT:
 		/* Inside the namespace: extraction chowns as its root. */
 		s->rootfs_lower = vsl_extract_cached(s->payload.fd, tarzst, cache, err);
@@ -231,7 +314,6 @@ static int prepare_lower(struct run_state *s, enum vsl_path path, const char *ca
 			return -1;
 		vsl_debug("rootfs: %s", s->rootfs_lower);
 		return 0;
-	case VSL_PATH_FUSE:
 	case VSL_PATH_NONE:
 		break;
 	}
@@ -251,6 +333,9 @@ static int prepare_rundir(struct run_state *s, const char *cache, bool userns,
 
 		if (asprintf(&mnt, "%s/run", cache) < 0)
 			return vsl_error_set(err, ENOMEM, "run dir");
+		/* the FUSE path comes here before anything else made the cache */
+		if (vsl_fs_mkdir_p(cache, 0700, &perr) < 0)
+			vsl_error_release(&perr);
 		if (vsl_rundir_create_private(mnt, userns, &s->rd, &perr) == 0)
 			return 0;
 		tmp = vsl_rundir_fallback_root();
@@ -263,7 +348,7 @@ static int prepare_rundir(struct run_state *s, const char *cache, bool userns,
 
 static int prepare_root(struct run_state *s, struct vsl_error *err)
 {
-	enum vsl_path path = choose_path(&s->payload, err);
+	enum vsl_path path = choose_path(s, err);
 	cleanup_free char *cache = NULL;
 	bool userns;
 
@@ -272,7 +357,8 @@ static int prepare_root(struct run_state *s, struct vsl_error *err)
 	    vsl_userns_enter(&s->ns, err) != VSL_USERNS_OK)
 		return -1;
 	userns = !(s->ns.mode == VSL_NS_MOUNT_ONLY && s->ns.init_userns);
-	if (prepare_lower(s, path, cache, err) < 0 || prepare_rundir(s, cache, userns, err) < 0)
+	/* the run dir first: the FUSE mount point lives in it */
+	if (prepare_rundir(s, cache, userns, err) < 0 || prepare_lower(s, path, cache, err) < 0)
 		return -1;
 	if (vsl_overlay_setup(s->rootfs_lower, &s->rd, userns, err) == VSL_OVERLAY_FAILED)
 		return -1;
@@ -301,8 +387,19 @@ static int launch(struct run_state *s, int *exit_code, struct vsl_error *err)
 		.n_volumes = s->opt.n_volumes,
 	};
 
+	struct vsl_error ferr = { 0 };
+	int r;
+
 	vsl_debug("launching %s with %s", s->argv.v[0], l->name);
-	return l->run(l, &spec, exit_code, err);
+	r = l->run(l, &spec, exit_code, err);
+	/* the container's status means little if its root failed under it */
+	if (vsl_fuse_check(&s->fuse, &ferr) < 0) {
+		vsl_error_release(err);
+		*err = ferr;
+		*exit_code = VSL_EXIT_VESSEL;
+		return -1;
+	}
+	return r;
 }
 
 /*
@@ -314,6 +411,22 @@ static void teardown(struct run_state *s)
 {
 	struct vsl_error err = { 0 };
 
+	/*
+	 * The server is in our mount namespace and keeps it, and so every mount in it, alive: it
+	 * must go first. With a private tmpfs, killing it is enough (the connection aborts, the
+	 * container is gone, the mounts go with the namespace when we exit). A run dir on disk
+	 * is removed below, so there the overlay and the FUSE mount are unmounted first.
+	 */
+	if (s->fuse.pid > 0 || s->fuse.mountpoint) {
+		if (!s->rd.private_tmpfs && s->mounted &&
+		    vsl_overlay_teardown(s->rd.merged, &err) < 0) {
+			vsl_debug("%s", err.msg);
+			vsl_error_release(&err);
+		}
+		vsl_fuse_stop(&s->fuse, !s->rd.private_tmpfs);
+	}
+	if (s->fuse_dev >= 0)
+		close(s->fuse_dev);
 	if (s->rd.private_tmpfs) {
 		vsl_rundir_release(&s->rd);
 	} else if (s->mounted && vsl_overlay_teardown(s->rd.merged, &err) < 0) {
@@ -334,7 +447,7 @@ static void teardown(struct run_state *s)
 
 int main(int argc, char *argv[])
 {
-	struct run_state s = { .payload.fd = -1, .rd.lock_fd = -1 };
+	struct run_state s = { .payload.fd = -1, .rd.lock_fd = -1, .fuse_dev = -1 };
 	struct vsl_error err = { 0 };
 	int code = VSL_EXIT_VESSEL;
 

@@ -46,7 +46,7 @@ static void test_path_choice(void)
 
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		const struct path_case *c = &cases[i];
-		struct vsl_path_inputs in = { c->sq, c->tz, c->fuse, c->forced };
+		struct vsl_path_inputs in = { c->sq, c->tz, c->fuse, c->forced, NULL };
 		struct vsl_error err = { 0 };
 		enum vsl_path got = vsl_path_choose(&in, &err);
 
@@ -56,6 +56,18 @@ static void test_path_choice(void)
 			   err.msg ? err.msg : "", c->msg);
 		else
 			ok(!err.msg, "case %zu: no error", i);
+		vsl_error_release(&err);
+	}
+	{
+		struct vsl_path_inputs in = { .has_squashfs = true,
+					      .fuse_why = "open /dev/fuse: Permission denied" };
+		struct vsl_error err = { 0 };
+
+		is_int(vsl_path_choose(&in, &err), VSL_PATH_NONE, "squashfs-only without FUSE");
+		ok(err.msg && strstr(err.msg, "open /dev/fuse: Permission denied") &&
+			   strstr(err.msg, "chmod 0666 /dev/fuse") &&
+			   strstr(err.msg, "--payload-format squashfs"),
+		   "the error names the cause and the fixes: %s", err.msg ? err.msg : "");
 		vsl_error_release(&err);
 	}
 }

@@ -1,0 +1,460 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The FUSE lowlevel binding over the SquashFS core (runtime/sqfs), and the server's main
+ * (vsl_fuse_serve). FUSE node ids are squashfs inode numbers with the root swapped to 1
+ * (vsl_sqfs_ino_fuse), so there is no per-node state and forget has nothing to do. The image is
+ * immutable: entries, attributes and negative lookups are cached by the kernel "forever", and
+ * page-cache contents are kept across opens.
+ */
+#define _GNU_SOURCE
+#define FUSE_USE_VERSION 312
+#include "fuse.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fuse3/fuse_lowlevel.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "sqfs/sqfs.h"
+
+/* Nothing in the image ever changes: let the kernel keep what it learned for a year. */
+#define FOREVER (365.0 * 24 * 3600)
+#define MAX_THREADS 4
+
+struct server {
+	struct vsl_sqfs *fs;
+	int fd;
+	uint32_t block_size;
+	bool squash_ids;
+};
+
+static int pread_full(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	const struct server *s = ctx;
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t r = pread(s->fd, (char *)buf + got, len - got, (off_t)(off + got));
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r < 0 ? -errno : -EIO;
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+/* Reply with -r; a corrupt image is worth a debug line, the expected misses are not. */
+static void reply_err(fuse_req_t req, int r, struct vsl_error *err)
+{
+	if (err->msg)
+		vsl_debug("fuse: %s", err->msg);
+	vsl_error_release(err);
+	fuse_reply_err(req, r < 0 ? -r : EIO);
+}
+
+static void fill_stat(const struct server *s, const struct vsl_sqfs_inode *in, struct stat *st)
+{
+	memset(st, 0, sizeof *st);
+	st->st_ino = vsl_sqfs_ino_fuse(s->fs, in->ino);
+	st->st_mode = in->mode;
+	st->st_nlink = in->nlink;
+	st->st_uid = s->squash_ids ? 0 : in->uid;
+	st->st_gid = s->squash_ids ? 0 : in->gid;
+	st->st_size = (off_t)in->size;
+	st->st_blksize = s->block_size;
+	st->st_blocks = (blkcnt_t)((in->size + 511) / 512);
+	st->st_rdev = makedev(in->rdev_major, in->rdev_minor);
+	st->st_atim.tv_sec = st->st_mtim.tv_sec = st->st_ctim.tv_sec = in->mtime;
+}
+
+static void fill_entry(const struct server *s, const struct vsl_sqfs_inode *in,
+		       struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof *e);
+	fill_stat(s, in, &e->attr);
+	e->ino = e->attr.st_ino;
+	e->attr_timeout = e->entry_timeout = FOREVER;
+}
+
+static int get_inode(struct server *s, fuse_ino_t ino, struct vsl_sqfs_inode *out,
+		     struct vsl_error *err)
+{
+	return vsl_sqfs_inode_get(s->fs, vsl_sqfs_ino_fuse(s->fs, ino), out, err);
+}
+
+static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct server *s = fuse_req_userdata(req);
+	struct vsl_sqfs_inode dir, in;
+	struct fuse_entry_param e;
+	struct vsl_error err = { 0 };
+	int r = get_inode(s, parent, &dir, &err);
+
+	if (r == 0)
+		r = vsl_sqfs_lookup(s->fs, &dir, name, strlen(name), &in, &err);
+	if (r == -ENOENT) {
+		/* a negative entry (ino 0) that the kernel may cache as long as a positive one */
+		memset(&e, 0, sizeof e);
+		e.entry_timeout = FOREVER;
+		fuse_reply_entry(req, &e);
+		return;
+	}
+	if (r < 0) {
+		reply_err(req, r, &err);
+		return;
+	}
+	fill_entry(s, &in, &e);
+	fuse_reply_entry(req, &e);
+}
+
+static void ll_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	(void)ino;
+	(void)nlookup;
+	fuse_reply_none(req);
+}
+
+static void ll_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	(void)count;
+	(void)forgets;
+	fuse_reply_none(req);
+}
+
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct server *s = fuse_req_userdata(req);
+	struct vsl_sqfs_inode in;
+	struct vsl_error err = { 0 };
+	struct stat st;
+	int r = get_inode(s, ino, &in, &err);
+
+	(void)fi;
+	if (r < 0) {
+		reply_err(req, r, &err);
+		return;
+	}
+	fill_stat(s, &in, &st);
+	fuse_reply_attr(req, &st, FOREVER);
+}
+
+static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct server *s = fuse_req_userdata(req);
+	struct vsl_sqfs_inode in;
+	struct vsl_error err = { 0 };
+	char buf[VSL_SQFS_SYMLINK_MAX + 1];
+	ssize_t r = get_inode(s, ino, &in, &err);
+
+	if (r == 0)
+		r = vsl_sqfs_readlink(s->fs, &in, buf, sizeof buf, &err);
+	if (r < 0) {
+		reply_err(req, (int)r, &err);
+		return;
+	}
+	fuse_reply_readlink(req, buf);
+}
+
+static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct server *s = fuse_req_userdata(req);
+	struct vsl_sqfs_inode *in = malloc(sizeof *in);
+	struct vsl_error err = { 0 };
+	int r = in ? get_inode(s, ino, in, &err) : -ENOMEM;
+
+	if (r == 0 && !S_ISDIR(in->mode))
+		r = -ENOTDIR;
+	if (r < 0) {
+		free(in);
+		reply_err(req, r, &err);
+		return;
+	}
+	fi->fh = (uintptr_t)in;
+	fi->keep_cache = 1;
+	fi->cache_readdir = 1;
+	if (fuse_reply_open(req, fi) < 0)
+		free(in);
+}
+
+static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	free((void *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+struct dirbuf {
+	fuse_req_t req;
+	struct server *s;
+	char *buf;
+	size_t size, used;
+	bool plus;
+};
+
+static int add_plus(struct dirbuf *d, const struct vsl_sqfs_dirent *e)
+{
+	struct fuse_entry_param ep;
+	struct vsl_sqfs_inode in;
+	size_t n;
+
+	if (e->ref == 0) {
+		/* "." and "..": the kernel takes no reference on them; ino 0 says "no entry" */
+		memset(&ep, 0, sizeof ep);
+		ep.attr.st_ino = vsl_sqfs_ino_fuse(d->s->fs, e->ino);
+		ep.attr.st_mode = e->type;
+	} else {
+		int r = vsl_sqfs_inode_by_ref(d->s->fs, e->ref, &in, NULL);
+
+		if (r < 0)
+			return r;
+		fill_entry(d->s, &in, &ep);
+	}
+	n = fuse_add_direntry_plus(d->req, d->buf + d->used, d->size - d->used, e->name, &ep,
+				   (off_t)e->next);
+	if (n > d->size - d->used)
+		return 1;
+	d->used += n;
+	return 0;
+}
+
+static int add_entry(void *ctx, const struct vsl_sqfs_dirent *e)
+{
+	struct dirbuf *d = ctx;
+	struct stat st;
+	size_t n;
+
+	if (d->plus)
+		return add_plus(d, e);
+	memset(&st, 0, sizeof st);
+	st.st_ino = vsl_sqfs_ino_fuse(d->s->fs, e->ino);
+	st.st_mode = e->type;
+	n = fuse_add_direntry(d->req, d->buf + d->used, d->size - d->used, e->name, &st,
+			      (off_t)e->next);
+	if (n > d->size - d->used)
+		return 1;
+	d->used += n;
+	return 0;
+}
+
+static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plus)
+{
+	struct dirbuf d = { req, fuse_req_userdata(req), malloc(size), size, 0, plus };
+	const struct vsl_sqfs_inode *dir = (const void *)(uintptr_t)fi->fh;
+	struct vsl_error err = { 0 };
+	int r;
+
+	if (!d.buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	r = vsl_sqfs_readdir(d.s->fs, dir, (uint64_t)off, VSL_SQFS_DOTS, add_entry, &d, &err);
+	/* an error after some entries: hand those over, the next call meets it again */
+	if (r < 0 && d.used == 0)
+		reply_err(req, r, &err);
+	else
+		fuse_reply_buf(req, d.buf, d.used);
+	vsl_error_release(&err);
+	free(d.buf);
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	(void)ino;
+	do_readdir(req, size, off, fi, false);
+}
+
+static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi)
+{
+	(void)ino;
+	do_readdir(req, size, off, fi, true);
+}
+
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct server *s = fuse_req_userdata(req);
+	struct vsl_sqfs_file *f = NULL;
+	struct vsl_sqfs_inode in;
+	struct vsl_error err = { 0 };
+	int r = get_inode(s, ino, &in, &err);
+
+	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
+		r = -EROFS;
+	if (r == 0)
+		r = vsl_sqfs_file_open(s->fs, &in, &f, &err);
+	if (r < 0) {
+		reply_err(req, r, &err);
+		return;
+	}
+	fi->fh = (uintptr_t)f;
+	fi->keep_cache = 1;
+	if (fuse_reply_open(req, fi) < 0)
+		vsl_sqfs_file_close(f);
+}
+
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	struct server *s = fuse_req_userdata(req);
+	struct vsl_error err = { 0 };
+	char *buf = malloc(size ? size : 1);
+	ssize_t r;
+
+	(void)ino;
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	r = vsl_sqfs_file_read(s->fs, (const void *)(uintptr_t)fi->fh, buf, size, (uint64_t)off,
+			       &err);
+	if (r < 0)
+		reply_err(req, (int)r, &err);
+	else
+		fuse_reply_buf(req, buf, (size_t)r);
+	free(buf);
+}
+
+static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	vsl_sqfs_file_close((struct vsl_sqfs_file *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct server *s = fuse_req_userdata(req);
+	struct vsl_sqfs_statfs sq;
+	struct statvfs st;
+
+	(void)ino;
+	vsl_sqfs_statfs(s->fs, &sq);
+	memset(&st, 0, sizeof st);
+	st.f_bsize = st.f_frsize = sq.block_size;
+	st.f_blocks = (sq.bytes_used + sq.block_size - 1) / sq.block_size;
+	st.f_files = sq.inodes;
+	st.f_namemax = VSL_SQFS_NAME_MAX;
+	fuse_reply_statfs(req, &st);
+}
+
+/* size 0 asks for the size; the core follows the same convention. */
+static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct server *s = fuse_req_userdata(req);
+	struct vsl_sqfs_inode in;
+	struct vsl_error err = { 0 };
+	char *buf = size ? malloc(size) : NULL;
+	ssize_t r = size && !buf ? -ENOMEM : get_inode(s, ino, &in, &err);
+
+	if (r == 0)
+		r = name ? vsl_sqfs_getxattr(s->fs, &in, name, buf, size, &err)
+			 : vsl_sqfs_listxattr(s->fs, &in, buf, size, &err);
+	if (r < 0)
+		reply_err(req, (int)r, &err);
+	else if (size == 0)
+		fuse_reply_xattr(req, (size_t)r);
+	else
+		fuse_reply_buf(req, buf, (size_t)r);
+	free(buf);
+}
+
+static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	reply_xattr(req, ino, name, size);
+}
+
+static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	reply_xattr(req, ino, NULL, size);
+}
+
+static const struct fuse_lowlevel_ops ll_ops = {
+	.lookup = ll_lookup,
+	.forget = ll_forget,
+	.forget_multi = ll_forget_multi,
+	.getattr = ll_getattr,
+	.readlink = ll_readlink,
+	.opendir = ll_opendir,
+	.readdir = ll_readdir,
+	.readdirplus = ll_readdirplus,
+	.releasedir = ll_releasedir,
+	.open = ll_open,
+	.read = ll_read,
+	.release = ll_release,
+	.statfs = ll_statfs,
+	.getxattr = ll_getxattr,
+	.listxattr = ll_listxattr,
+};
+
+static void report(int fd, int errnum, const char *text)
+{
+	struct vsl_fuse_ready m;
+
+	memset(&m, 0, sizeof m);
+	m.errnum = errnum;
+	snprintf(m.text, sizeof m.text, "%s", text);
+	if (write(fd, &m, sizeof m) != (ssize_t)sizeof m) {
+		/* the parent is gone: PR_SET_PDEATHSIG ends us */
+	}
+	close(fd);
+}
+
+static int serve_session(struct server *s, int devfd, int ready_fd)
+{
+	char *argv[] = { "vessel-fuse", NULL };
+	struct fuse_args args = FUSE_ARGS_INIT(1, argv);
+	struct fuse_loop_config *lc;
+	struct fuse_session *se;
+	char mnt[32];
+	int r;
+
+	se = fuse_session_new(&args, &ll_ops, sizeof ll_ops, s);
+	snprintf(mnt, sizeof mnt, "/dev/fd/%d", devfd);
+	/* "/dev/fd/N" makes libfuse adopt the fd we mounted instead of mounting itself */
+	if (!se || fuse_session_mount(se, mnt) < 0) {
+		report(ready_fd, EIO, "fuse_session_new/mount on the mounted /dev/fuse failed");
+		return 1;
+	}
+	lc = fuse_loop_cfg_create();
+	if (!lc) {
+		report(ready_fd, ENOMEM, "fuse_loop_cfg_create");
+		return 1;
+	}
+	fuse_loop_cfg_set_max_threads(lc, MAX_THREADS);
+	report(ready_fd, 0, "");
+	/* returns 0 when the mount goes away (the kernel answers ENODEV) */
+	r = fuse_session_loop_mt(se, lc);
+	fuse_loop_cfg_destroy(lc);
+	fuse_session_destroy(se);
+	return r == 0 ? 0 : 1;
+}
+
+int vsl_fuse_serve(int devfd, const struct vsl_fuse_config *cfg, int ready_fd)
+{
+	struct server s = { .fd = cfg->payload_fd, .squash_ids = cfg->squash_ids };
+	struct vsl_sqfs_source src = { pread_full, &s, cfg->offset, cfg->size };
+	struct vsl_error err = { 0 };
+	struct vsl_sqfs_statfs st;
+	int r;
+
+	if (vsl_sqfs_open(&s.fs, &src, NULL, &err) < 0) {
+		vsl_error_wrap(&err, "the squashfs section");
+		report(ready_fd, err.errnum ? err.errnum : EIO, err.msg ? err.msg : "corrupt");
+		vsl_error_release(&err);
+		return 1;
+	}
+	vsl_sqfs_statfs(s.fs, &st);
+	s.block_size = st.block_size;
+	r = serve_session(&s, devfd, ready_fd);
+	vsl_sqfs_close(s.fs);
+	return r;
+}
