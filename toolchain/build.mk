@@ -46,6 +46,9 @@ PKGS := headers musl zlib zstd yajl libcap libseccomp fuse3 crun squashfs
 all: $(foreach a,$(ARCHES),$(foreach p,$(PKGS),$(OUT)/.stamp/$(a)/$(p)))
 	rm -rf $(OUT)/.work
 	find $(OUT) \( -name '*.la' -o -name '*.so*' \) -delete
+	# musl's own musl-gcc wrapper and specs hold the temp build path; our relocatable
+	# <triple>-gcc wrapper replaces them.
+	rm -rf $(foreach a,$(ARCHES),$(call SYSROOT,$(a))/bin $(call SYSROOT,$(a))/lib/musl-gcc.specs)
 	rm -rf $(foreach a,$(ARCHES),$(call SYSROOT,$(a))/lib/pkgconfig $(call SYSROOT,$(a))/share)
 
 $(OUT)/.stamp/%:

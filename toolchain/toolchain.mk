@@ -42,7 +42,7 @@ $(TC_STAMP):
 		ARCHES="$(ARCHES_ALL)" > $$tmp.log 2>&1; then \
 		tail -40 $$tmp.log; echo "toolchain: build failed, full log in $$tmp.log" >&2; \
 		rm -rf $$tmp; exit 1; fi; \
-	touch $$tmp/.complete; rm -rf $(TC_DIR); mv -T $$tmp $(TC_DIR); rm -f $$tmp.log; \
+	touch $$tmp/.complete; chmod 755 $$tmp; rm -rf $(TC_DIR); mv -T $$tmp $(TC_DIR); rm -f $$tmp.log; \
 	echo "toolchain: built in $$(( $$(date +%s) - start )) s" >&2
 
 # sha256 of every static library and binary the toolchain produced plus the toolchain test
