@@ -14,17 +14,13 @@ set -euo pipefail
 # What the build and the tests ask for: the package lists of toolchain/deps (read from the
 # file, so `make deps` and the image cannot drift apart) plus the tools the build runs itself.
 top=$(cd "$(dirname "$0")/../.." && pwd)
-build="" test="" foreign=""
-eval "$(grep -zoE '(build|test|foreign)="[^"]*"' "$top/toolchain/deps" | tr '\0' '\n')"
+build="" test=""
+eval "$(grep -zoE '(build|test)="[^"]*"' "$top/toolchain/deps" | tr '\0' '\n')"
 [ -n "$build" ] || { echo "pins.sh: no build=\"...\" list found in toolchain/deps" >&2; exit 1; }
-# A name listed both plain and as name:arch (busybox-static and busybox-static:arm64) is one
-# package that Conflicts with itself across arches; apt keeps the :arch one, so do we.
 direct=()
 # shellcheck disable=SC2086 # word splitting of the lists is intended
-for p in $build $test gperf autoconf automake libtool binutils libc6-dev-arm64-cross apt tar \
-	$foreign; do
+for p in $build $test gperf autoconf automake libtool binutils libc6-dev-arm64-cross apt tar; do
 	case " ${direct[*]} " in *" $p "*) continue ;; esac
-	case " $foreign " in *" $p:"*) continue ;; esac
 	direct+=("$p")
 done
 # ... plus what decides the bytes of the output: the compilers, assemblers, linkers, C
