@@ -50,6 +50,10 @@ struct vsl_launch_spec {
 	bool terminal;
 	const struct vsl_volume *volumes; /* host paths resolved by the caller */
 	size_t n_volumes;
+	const struct vsl_tmpfs *tmpfs; /* --tmpfs mounts, in order */
+	size_t n_tmpfs;
+	enum vsl_net net;  /* VSL_NET_NONE: own network namespace, lo only */
+	bool interactive;  /* -i: stdin stays connected */
 };
 
 struct vsl_launcher {

@@ -20,6 +20,18 @@ struct vsl_volume {
 	bool readonly;
 };
 
+/* --tmpfs PATH[:OPTIONS]: a fresh tmpfs at PATH; OPTIONS as for mount -t tmpfs (size=64m,mode=1777). */
+struct vsl_tmpfs {
+	char *path;    /* absolute path inside the container */
+	char *options; /* the text after the first ':', or NULL */
+};
+
+/* --net: the host's network (the default), or a fresh network namespace with only lo up. */
+enum vsl_net {
+	VSL_NET_HOST = 0,
+	VSL_NET_NONE,
+};
+
 struct vsl_options {
 	struct vsl_strlist env;	      /* -e entries in order, resolved to "K=V" */
 	struct vsl_strlist env_files; /* --env-file paths in order (read by main, not here) */
@@ -28,6 +40,13 @@ struct vsl_options {
 	char *workdir;	  /* -w, absolute, or NULL */
 	char *entrypoint; /* --entrypoint, or NULL; "" clears the image entrypoint */
 	char *user;	  /* -u as given (checked by vsl_userspec_parse), or NULL */
+	struct vsl_tmpfs *tmpfs; /* --tmpfs in order */
+	size_t n_tmpfs;
+	enum vsl_net net;  /* --net host|none */
+	char *hostname;	   /* --hostname, or NULL (the image config's, else the default) */
+	bool read_only;	   /* --read-only: no writable layer over the image */
+	bool tty;	   /* -t/--tty: give the container a terminal */
+	bool interactive;  /* -i/--interactive: keep stdin open */
 	bool help;
 	bool version;
 	struct vsl_strlist args; /* container args (replace CMD); args.n == 0 keeps the image CMD */
