@@ -161,9 +161,10 @@ static int switch_ids(const struct vsl_launch_spec *spec, struct vsl_error *err)
 	}
 	if (errno != EINVAL)
 		return vsl_error_set(err, errno, "switch to uid %u gid %u", uid, gid);
-	/* EINVAL: the id has no mapping in our single-id user namespace. */
-	vsl_warn("the image runs as uid %u gid %u, but only uid 0 (you) is mapped here; running as "
-		 "uid 0 (subordinate id ranges are not supported yet)",
+	/* EINVAL: the id has no mapping in our user namespace (one id: no subuid range). */
+	vsl_warn("the image runs as uid %u gid %u, which this user namespace does not map; running "
+		 "as uid 0 (you) instead. For the image's own users give yours subordinate ids in "
+		 "/etc/subuid and /etc/subgid and install newuidmap (Debian package uidmap)",
 		 uid, gid);
 	return 0;
 }

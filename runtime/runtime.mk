@@ -4,6 +4,8 @@ RUNTIME_SRCS += runtime/options.c runtime/env.c runtime/userspec.c runtime/confi
 	runtime/payload.c runtime/launch.c runtime/userns.c runtime/rundir.c runtime/overlay.c \
 	runtime/copytree.c runtime/mounts.c runtime/signals.c runtime/runner.c
 RUNTIME_SRCS += runtime/extract.c
+# Subordinate id ranges: /etc/subuid parsing, id maps, the newuidmap/newgidmap helper.
+RUNTIME_SRCS += runtime/subid.c runtime/idmap.c runtime/usermap.c
 # The FUSE fast path: the parent's side (mount, start, stop) and the lowlevel server.
 RUNTIME_SRCS += runtime/fuse.c runtime/fuse_ll.c
 STUB_MAIN := runtime/main.c
