@@ -606,7 +606,7 @@ int vsl_extract_tarzst(int fd, uint64_t off, uint64_t len, int destfd, unsigned 
 /* Whether dir <hex> holds a finished extraction of this very section. */
 static bool cache_complete(int cachefd, const char *hex)
 {
-	char want[128], got[128];
+	char want[160], got[160];
 	cleanup_close int dfd = openat(cachefd, hex, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 				       O_CLOEXEC);
 	cleanup_close int fd = -1;
@@ -625,7 +625,7 @@ static bool cache_complete(int cachefd, const char *hex)
 /* Under the lock: whatever is left of <hex> or <hex>.tmp.* is from a run that died. */
 static int remove_leftovers(int cachefd, const char *hex, struct vsl_error *err)
 {
-	char prefix[80];
+	char prefix[112];
 	int dfd = dup(cachefd);
 	DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
 	struct dirent *de;
@@ -651,7 +651,7 @@ static int remove_leftovers(int cachefd, const char *hex, struct vsl_error *err)
 static int extract_into_cache(int fd, const struct vsl_section *sec, int cachefd, const char *hex,
 			      struct vsl_error *err)
 {
-	char tmp[96], marker[128];
+	char tmp[128], marker[160];
 	cleanup_close int tfd = -1;
 	cleanup_close int rfd = -1;
 	cleanup_close int mfd = -1;
@@ -695,14 +695,16 @@ static int open_cache(const char *cache_root, struct vsl_error *err)
 }
 
 char *vsl_extract_cached(int fd, const struct vsl_section *sec, const char *cache_root,
-			 struct vsl_error *err)
+			 const char *tag, struct vsl_error *err)
 {
-	char hex[65], lock[80];
+	char digest[65], hex[96], lock[112];
 	cleanup_close int cachefd = -1;
 	cleanup_close int lockfd = -1;
 	char *path = NULL;
 
-	vsl_sha256_hex(sec->sha256, hex);
+	vsl_sha256_hex(sec->sha256, digest);
+	/* "hex" from here on names the entry: the digest, and whose ids the files carry */
+	snprintf(hex, sizeof(hex), "%s%s%s", digest, tag && *tag ? "-" : "", tag ? tag : "");
 	if (asprintf(&path, "%s/%s/rootfs", cache_root, hex) < 0) {
 		path = NULL;
 		vsl_error_set(err, ENOMEM, "extract");

@@ -6,11 +6,15 @@
  * what the namespace can map: ids (chown failures EPERM/EINVAL are ignored, a single-id
  * namespace cannot map them), modes, mtimes, xattrs and device nodes best-effort.
  *
- * vsl_extract_cached keeps one extracted copy per section digest under a cache directory:
- *   <cache_root>/<hex>.lock         flock'd while checking or extracting
- *   <cache_root>/<hex>/rootfs/      the tree
- *   <cache_root>/<hex>/complete     "vessel-extract 1 <hex>\n", written last
- *   <cache_root>/<hex>.tmp.<pid>/   an extraction in progress (a leftover is removed)
+ * vsl_extract_cached keeps one extracted copy per section digest and id map under a cache
+ * directory; <entry> is the digest's hex, plus "-<tag>" when the caller gives a tag:
+ *   <cache_root>/<entry>.lock         flock'd while checking or extracting
+ *   <cache_root>/<entry>/rootfs/      the tree
+ *   <cache_root>/<entry>/complete     "vessel-extract 1 <entry>\n", written last
+ *   <cache_root>/<entry>.tmp.<pid>/   an extraction in progress (a leftover is removed)
+ * The tag keeps apart trees whose files carry different host owners: one extracted in a
+ * single-id namespace (every file ours) must not be reused where a subuid range is mapped
+ * (its files would all show as root), nor the other way round (vsl_idmap_tag).
  */
 #ifndef VSL_EXTRACT_H
 #define VSL_EXTRACT_H
@@ -43,10 +47,12 @@ int vsl_extract_tarzst(int fd, uint64_t off, uint64_t len, int destfd, unsigned 
 
 /*
  * The extracted rootfs for sec (a VSL_SECTION_TARZST section of fd), from the cache under
- * cache_root (made with mkdir -p, mode 0700) or extracted there now. Returns the malloc'd path
- * of the rootfs directory ("<cache_root>/<hex>/rootfs"), or NULL with err set.
+ * cache_root (made with mkdir -p, mode 0700) or extracted there now. tag (NULL or "" for none,
+ * else at most 24 characters of [a-z0-9-]) names the id map the files are owned under.
+ * Returns the malloc'd path of the rootfs directory ("<cache_root>/<entry>/rootfs"), or NULL
+ * with err set.
  */
 char *vsl_extract_cached(int fd, const struct vsl_section *sec, const char *cache_root,
-			 struct vsl_error *err);
+			 const char *tag, struct vsl_error *err);
 
 #endif

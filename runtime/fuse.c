@@ -46,16 +46,9 @@ int vsl_fuse_mount_options(char *buf, size_t size, int fd, uint32_t uid, uint32_
 	return n < 0 || (size_t)n >= size ? -1 : n;
 }
 
-bool vsl_fuse_single_id_map(const char *map)
+uint32_t vsl_fuse_owner(const struct vsl_idmap *m, uint32_t id)
 {
-	unsigned long inside, outside, count, total = 0;
-	int used;
-
-	while (sscanf(map, " %lu %lu %lu%n", &inside, &outside, &count, &used) == 3) {
-		total += count;
-		map += used;
-	}
-	return total == 1;
+	return m && vsl_idmap_contains(m, id) ? id : 0;
 }
 
 static __attribute__((noreturn)) void exec_external(int devfd, const struct vsl_fuse_config *cfg,

@@ -35,14 +35,16 @@
 #include <sys/types.h>
 
 #include "error.h"
+#include "idmap.h"
 
 /* What the server serves. */
 struct vsl_fuse_config {
 	int payload_fd;	 /* our own file */
 	uint64_t offset; /* the squashfs section */
 	uint64_t size;
-	bool squash_ids;      /* only one id is mapped: report every file as 0:0 */
-	const char *external; /* VESSEL_SQUASHFUSE, or NULL for our server */
+	const struct vsl_idmap *uids; /* the ids that exist in our user namespace (see */
+	const struct vsl_idmap *gids; /* vsl_fuse_owner); NULL: report every owner as 0 */
+	const char *external;	      /* VESSEL_SQUASHFUSE, or NULL for our server */
 };
 
 /* The server's only message to the parent, one write (smaller than PIPE_BUF). */
@@ -69,9 +71,14 @@ int vsl_fuse_open_dev(struct vsl_error *err);
  * when buf is too small. */
 int vsl_fuse_mount_options(char *buf, size_t size, int fd, uint32_t uid, uint32_t gid);
 
-/* True when a /proc/self/uid_map text maps exactly one id (then unmapped owners would show as
- * the overflow id, and overlay could not copy such files up). Pure. */
-bool vsl_fuse_single_id_map(const char *map);
+/*
+ * The owner the server reports for a file stored with id: the id itself when our namespace
+ * maps it, else 0 (the namespace's root: the user who runs us). An unmapped owner would show
+ * as the overflow id 65534, and overlay could not copy such a file up; 0 is also what the
+ * extract path leaves when its chown to an unmapped id fails, so both paths agree. With a
+ * subuid range (or as real root) the image's owners are mapped and kept. Pure.
+ */
+uint32_t vsl_fuse_owner(const struct vsl_idmap *m, uint32_t id);
 
 /*
  * Mount the FUSE file system on mountpoint (an existing empty dir) with *devfd, start the

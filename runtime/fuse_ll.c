@@ -31,7 +31,7 @@ struct server {
 	struct vsl_sqfs *fs;
 	int fd;
 	uint32_t block_size;
-	bool squash_ids;
+	const struct vsl_idmap *uids, *gids;
 };
 
 static int pread_full(void *ctx, void *buf, size_t len, uint64_t off)
@@ -66,8 +66,8 @@ static void fill_stat(const struct server *s, const struct vsl_sqfs_inode *in, s
 	st->st_ino = vsl_sqfs_ino_fuse(s->fs, in->ino);
 	st->st_mode = in->mode;
 	st->st_nlink = in->nlink;
-	st->st_uid = s->squash_ids ? 0 : in->uid;
-	st->st_gid = s->squash_ids ? 0 : in->gid;
+	st->st_uid = vsl_fuse_owner(s->uids, in->uid);
+	st->st_gid = vsl_fuse_owner(s->gids, in->gid);
 	st->st_size = (off_t)in->size;
 	st->st_blksize = s->block_size;
 	st->st_blocks = (blkcnt_t)((in->size + 511) / 512);
@@ -440,7 +440,7 @@ static int serve_session(struct server *s, int devfd, int ready_fd)
 
 int vsl_fuse_serve(int devfd, const struct vsl_fuse_config *cfg, int ready_fd)
 {
-	struct server s = { .fd = cfg->payload_fd, .squash_ids = cfg->squash_ids };
+	struct server s = { .fd = cfg->payload_fd, .uids = cfg->uids, .gids = cfg->gids };
 	struct vsl_sqfs_source src = { pread_full, &s, cfg->offset, cfg->size };
 	struct vsl_error err = { 0 };
 	struct vsl_sqfs_statfs st;

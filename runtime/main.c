@@ -245,20 +245,6 @@ static enum vsl_path choose_path(struct run_state *s, struct vsl_error *err)
 	return path;
 }
 
-/* Only one id mapped (an unprivileged user namespace, or `unshare -Ur`): then the server
- * reports every file as 0:0, as extraction leaves them when it cannot chown. */
-static bool single_id_map(void)
-{
-	cleanup_close int fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
-	char buf[1024];
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
-
-	if (n <= 0)
-		return false;
-	buf[n] = '\0';
-	return vsl_fuse_single_id_map(buf);
-}
-
 /* The squashfs section served on <run dir>/lower. */
 static int mount_fuse(struct run_state *s, struct vsl_error *err)
 {
@@ -268,7 +254,9 @@ static int mount_fuse(struct run_state *s, struct vsl_error *err)
 		.payload_fd = s->payload.fd,
 		.offset = sq->offset,
 		.size = sq->length,
-		.squash_ids = single_id_map(),
+		/* owners our namespace lacks are reported as 0, as extraction leaves them */
+		.uids = &s->ns.uids,
+		.gids = &s->ns.gids,
 		.external = ext && *ext ? ext : NULL,
 	};
 	cleanup_free char *mnt = NULL;
@@ -295,6 +283,7 @@ static int prepare_lower(struct run_state *s, enum vsl_path path, const char *ca
 {
 	const struct vsl_section *tarzst = vsl_payload_section(&s->payload, VSL_SECTION_TARZST);
 	const char *forced = getenv("VESSEL_PAYLOAD");
+	char tag[32];
 
 	switch (path) {
 	case VSL_PATH_FUSE:
@@ -308,8 +297,9 @@ static int prepare_lower(struct run_state *s, enum vsl_path path, const char *ca
 		vsl_error_release(err);
 		/* fall through */
 	case VSL_PATH_EXTRACT:
-		/* Inside the namespace: extraction chowns as its root. */
-		s->rootfs_lower = vsl_extract_cached(s->payload.fd, tarzst, cache, err);
+		/* Inside the namespace: extraction chowns as its root, to the ids it maps. */
+		vsl_idmap_tag(&s->ns.uids, &s->ns.gids, tag, sizeof tag);
+		s->rootfs_lower = vsl_extract_cached(s->payload.fd, tarzst, cache, tag, err);
 		if (!s->rootfs_lower)
 			return -1;
 		vsl_debug("rootfs: %s", s->rootfs_lower);

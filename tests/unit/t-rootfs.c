@@ -716,7 +716,7 @@ static void test_cached(const uint8_t *z, size_t zlen)
 	snprintf(p, sizeof(p), "%s/%s/rootfs/stale", cache, hex);
 	vsl_fs_mkdir_p(p, 0700, NULL);
 	chmod(p, 0); /* an image's unreadable dir must not stop the cleanup */
-	a = vsl_extract_cached(fd, &sec, cache, &err);
+	a = vsl_extract_cached(fd, &sec, cache, NULL, &err);
 	ok(a != NULL, "cached extract: %s", a ? a : err.msg);
 	vsl_error_release(&err);
 	snprintf(p, sizeof(p), "%s/%s/rootfs", cache, hex);
@@ -729,7 +729,7 @@ static void test_cached(const uint8_t *z, size_t zlen)
 	ok(lstat(p, &st) == 0, "tree extracted");
 	snprintf(p, sizeof(p), "%s/%s/rootfs/reuse-probe", cache, hex);
 	close(open(p, O_WRONLY | O_CREAT, 0600));
-	b = vsl_extract_cached(fd, &sec, cache, &err);
+	b = vsl_extract_cached(fd, &sec, cache, "", &err);
 	ok(b && !strcmp(a, b) && lstat(p, &st) == 0, "second call reuses the cache");
 	vsl_error_release(&err);
 	snprintf(p, sizeof(p), "%s", cache);
@@ -737,10 +737,22 @@ static void test_cached(const uint8_t *z, size_t zlen)
 	free(a);
 	free(b);
 
+	/* another id map: its own entry, not the untagged one */
+	a = vsl_extract_cached(fd, &sec, cache, "ids-0123456789ab", &err);
+	ok(a != NULL, "tagged extract: %s", a ? a : err.msg);
+	vsl_error_release(&err);
+	snprintf(p, sizeof(p), "%s/%s-ids-0123456789ab/rootfs", cache, hex);
+	is_str(a, p, "path is <cache>/<hex>-<tag>/rootfs");
+	snprintf(p, sizeof(p), "%s/%s-ids-0123456789ab/rootfs/reuse-probe", cache, hex);
+	ok(lstat(p, &st) < 0, "a tagged entry is extracted afresh, not the untagged one reused");
+	snprintf(p, sizeof(p), "%s/%s/rootfs/reuse-probe", cache, hex);
+	ok(lstat(p, &st) == 0, "the untagged entry is left alone");
+	free(a);
+
 	badsec = sec;
 	badsec.sha256[5] ^= 0x10;
 	vsl_sha256_hex(badsec.sha256, hex);
-	a = vsl_extract_cached(fd, &badsec, cache, &err);
+	a = vsl_extract_cached(fd, &badsec, cache, NULL, &err);
 	ok(!a && err.msg && strstr(err.msg, "corrupt payload"), "bad section: %s", err.msg);
 	vsl_error_release(&err);
 	snprintf(p, sizeof(p), "%s/%s", cache, hex);
