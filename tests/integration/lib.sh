@@ -14,7 +14,8 @@
 # and is run as `VSL_ARCH=aarch64 sh tests/integration/tNNNN-x.sh` (prove does this per arch).
 # It prints TAP. Sourcing this file in a fresh process makes it a *driver*: it prepares the
 # fixtures, then runs the same script twice, once as root and once as the unprivileged user
-# `vesseltest` (made with useradd when missing), each "pass" with its own HOME, cache and tmp
+# `vesseltest` (made with useradd when missing, and given subordinate ids: see vsl__subids),
+# each "pass" with its own HOME, cache and tmp
 # dirs under one per-test temp dir, and merges both passes into one TAP stream, naming each
 # test "[ARCH/root]" or "[ARCH/user]". Run by a non-root user, there is only the user pass.
 #
@@ -23,14 +24,18 @@
 #   vsl_app TAG          build (once per pass) the busybox fixture's TAG into an app, print path
 #   vsl_run APP ARGS...  run an app of $VSL_ARCH: natively, or through
 #                        `unshare -Urm qemu-<arch>-static` (qemu-user cannot make a user
-#                        namespace itself, so a native parent makes one)
+#                        namespace itself, so a native parent makes one; `unshare -rm
+#                        --map-auto` instead when the pass's user has a subordinate id range,
+#                        so that the parent maps it with newuidmap as the stub would natively)
 #   vsl_exec APP ARGS... the same, exec'ing (for `vsl_exec ... &` and signals to $!)
 #   vsl_vessel ARGS...   the builder, always native
 #   test_expect_code N CMD...   CMD must exit with N
 #   test_cmp EXPECTED ACTUAL    diff -u
 # Prerequisites (test_expect_success PREREQ,... 'name' 'body'; !X negates): root / user (the
-# pass), NATIVE / QEMU, SKOPEO, ALLIDS (real root, native: every uid exists in the container) /
-# ONEID (only uid 0 is mapped: unprivileged, or under `unshare -Urm` for qemu).
+# pass), NATIVE / QEMU, SKOPEO, and how many ids the container has: ALLIDS (real root, native:
+# every uid exists) / IDRANGE (a subordinate id range is mapped: 0 -> the user, 1..65535 or more
+# -> /etc/subuid's range, through newuidmap) / ONEID (only uid 0 is mapped: a user without a
+# range, or root under `unshare -Urm` for qemu).
 # Variables: VSL_ARCH (x86_64|aarch64), VSL_OCI_ARCH (amd64|arm64), VSL_PASS (root|user),
 # VSL_FIXTURE_BUSYBOX (OCI layout dir), VSL_FIXTURE_ARCHIVES (if the test asked for it by setting
 # VSL_FIXTURES="busybox archives" before sourcing), VESSEL_CACHE_DIR, VESSEL_TMPDIR.
@@ -106,6 +111,33 @@ vsl__user_ok() { # can the test user run this test? sets vsl__user_why when not
 		return 1
 	fi
 	return 0
+}
+
+# vsl__subids: as root, give the test user VSL_SUBID_COUNT subordinate uids and gids from
+# VSL_SUBID_START in /etc/subuid and /etc/subgid (usermod --add-subuids/--add-subgids), as
+# useradd does for a regular user. The default 1000000000 lies above the ranges useradd hands
+# out (SUB_UID_MAX in login.defs, 600100000 by default). Idempotent: a user who has a range
+# keeps it, and a range that would overlap another user's is not added (the pass is ONEID then).
+: "${VSL_SUBID_START:=1000000000}" "${VSL_SUBID_COUNT:=65536}"
+vsl__subids() {
+	command -v usermod >/dev/null 2>&1 || return 0
+	_uid=$(id -u "$VSL_TEST_USER") || return 0
+	(
+		flock 9
+		for _f in /etc/subuid /etc/subgid; do
+			[ -e "$_f" ] || : >"$_f"
+			grep -q -e "^$VSL_TEST_USER:" -e "^$_uid:" "$_f" && continue
+			if awk -F: -v a="$VSL_SUBID_START" -v n="$VSL_SUBID_COUNT" \
+				'NF == 3 && $2 < a + n && $2 + $3 > a { hit = 1 } END { exit !hit }' "$_f"; then
+				echo "# $_f: $VSL_SUBID_START+$VSL_SUBID_COUNT overlaps a range there; $VSL_TEST_USER gets none"
+				continue
+			fi
+			_opt=--add-subuids
+			[ "$_f" = /etc/subgid ] && _opt=--add-subgids
+			usermod "$_opt" "$VSL_SUBID_START-$((VSL_SUBID_START + VSL_SUBID_COUNT - 1))" \
+				"$VSL_TEST_USER" >/dev/null 2>&1 || echo "# usermod $_opt $VSL_TEST_USER failed"
+		done
+	) 9>/tmp/vessel-subid.lock
 }
 
 vsl__prepare_pass() { # vsl__prepare_pass PASS: make its dirs, print the dir
@@ -215,6 +247,7 @@ vsl__driver() {
 			echo "# unprivileged pass skipped: $vsl__user_why"
 			continue
 		fi
+		[ "$_pass" = user ] && [ "$(id -u)" = 0 ] && vsl__subids
 		vsl__run_pass "$_pass" "$_total"
 		_n=$(cat "$vsl__tmp/$_pass.count")
 		_st=$(cat "$vsl__tmp/$_pass.status")
@@ -254,10 +287,25 @@ command -v skopeo >/dev/null 2>&1 && vsl__prereqs="$vsl__prereqs SKOPEO "
 # VSL_QUICK=1 skips the slow checks that rebuild the toolchain (for quick local runs; CI and
 # `make test` run them).
 [ -n "${VSL_QUICK:-}" ] && vsl__prereqs="$vsl__prereqs QUICK "
-# ALLIDS: the container can use every uid (real root, run natively). Otherwise (unprivileged,
-# or inside the single-id namespace `unshare -Urm` makes for qemu) only uid 0 is mapped: ONEID.
+# ALLIDS: the container can use every uid (real root, run natively). IDRANGE: a subordinate
+# id range is mapped, by the stub (natively: newuidmap, when /etc/subuid and /etc/subgid give
+# this user a range) or by `unshare -rm --map-auto` around qemu. Otherwise only uid 0 is
+# mapped: ONEID. vsl__unshare is the native parent for qemu.
+vsl__unshare="unshare -Urm"
+vsl__has_range() {
+	command -v newuidmap >/dev/null 2>&1 && command -v newgidmap >/dev/null 2>&1 &&
+		grep -qs -e "^$(id -un):" -e "^$(id -u):" /etc/subuid &&
+		grep -qs -e "^$(id -un):" -e "^$(id -u):" /etc/subgid
+}
 if [ "$VSL_PASS" = root ] && [ -z "${VSL_QEMU:-}" ] && [ -z "${VSL_RUNNER:-}" ]; then
 	vsl__prereqs="$vsl__prereqs ALLIDS "
+elif [ -n "${VSL_RUNNER:-}" ]; then
+	vsl__prereqs="$vsl__prereqs ONEID "
+elif [ -n "${VSL_QEMU:-}" ] && unshare -rm --map-auto true 2>/dev/null; then
+	vsl__unshare="unshare -rm --map-auto"
+	vsl__prereqs="$vsl__prereqs IDRANGE "
+elif [ -z "${VSL_QEMU:-}" ] && vsl__has_range; then
+	vsl__prereqs="$vsl__prereqs IDRANGE "
 else
 	vsl__prereqs="$vsl__prereqs ONEID "
 fi
@@ -342,7 +390,8 @@ vsl_exec() {
 		# shellcheck disable=SC2086 # VSL_RUNNER is a command prefix
 		exec timeout --foreground -k 5 "$VSL_TIMEOUT" $VSL_RUNNER "$@"
 	elif [ -n "$VSL_QEMU" ]; then
-		exec timeout --foreground -k 5 "$VSL_TIMEOUT" unshare -Urm "$VSL_QEMU" "$@"
+		# shellcheck disable=SC2086 # a command with options
+		exec timeout --foreground -k 5 "$VSL_TIMEOUT" $vsl__unshare "$VSL_QEMU" "$@"
 	else
 		exec timeout --foreground -k 5 "$VSL_TIMEOUT" "$@"
 	fi
