@@ -92,6 +92,7 @@ bench__q() { # single-quote a word for a POSIX shell
 }
 
 # bench_row RESULTS BASE-NAME NAME TARGET LABEL: one table row comparing NAME with BASE-NAME
+# (TARGET "" for a comparison that has none)
 bench_row() {
 	awk -v base="$2" -v name="$3" -v target="$4" -v label="$5" '
 		$1 == base { bm = $2; bmed = $3 }
@@ -99,6 +100,11 @@ bench_row() {
 		END {
 			if (bm == "" || nm == "") { printf "%-34s  (no result)\n", label; exit }
 			r = nmed / bmed
+			if (target == "") {
+				printf "%-34s %9.2f %9.2f %9.2f %9.2f %7.2fx  (none)\n", label, bmed, bm, \
+					nmed, nm, r
+				exit
+			}
 			printf "%-34s %9.2f %9.2f %9.2f %9.2f %7.2fx  <= %.1fx %s\n", label, bmed, bm, \
 				nmed, nm, r, target, (r > target ? "OVER TARGET" : "ok")
 		}' "$1"
