@@ -27,8 +27,10 @@ test_expect_success 'changes to and removal of image files do not last' '
 	vsl_run "$(vsl_app latest)" test -e /bin/noexec.sh
 '
 
+# With a subid range the cache holds dirs of subordinate ids (0700 /var/lib/svc) that find
+# cannot enter from outside the namespace: only its findings count.
 test_expect_success 'the cached rootfs is unchanged by the runs' '
-	motd=$(find "$VESSEL_CACHE_DIR" -path "*/etc/motd" -type f) &&
+	motd=$(find "$VESSEL_CACHE_DIR" -path "*/etc/motd" -type f 2>/dev/null; true) &&
 	test -n "$motd" &&
 	for f in $motd; do grep -x "vessel test image" "$f" || exit 1; done
 '
