@@ -305,7 +305,7 @@ static __attribute__((noreturn)) void exec_command(const struct vsl_launch_spec 
 
 	if (slave >= 0 && vsl_tty_make_controlling(slave, &err) < 0)
 		child_report(fd, VSL_SYNC_SETUP_FAILED, err.errnum, err.msg, VSL_EXIT_VESSEL);
-	sigprocmask(SIG_SETMASK, old, NULL);
+	vsl_signals_restore(old);
 	e = vsl_runner_exec(spec->argv, spec->envp);
 	code = vsl_runner_exec_error(spec->argv[0], e, text, sizeof text);
 	child_report(fd, VSL_SYNC_EXEC_FAILED, e, text, code);

@@ -34,6 +34,18 @@ void vsl_signals_block(sigset_t *old)
 	sigprocmask(SIG_BLOCK, &set, old);
 }
 
+void vsl_signals_restore(const sigset_t *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		if (forwarded[i] != SIGHUP)
+			sigaction(forwarded[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, old, NULL);
+}
+
 int vsl_signals_exit_code(int status)
 {
 	if (WIFEXITED(status))

@@ -17,6 +17,15 @@
 void vsl_signals_block(sigset_t *old);
 
 /*
+ * In the container's command, before exec: the mask *old again, and the forwarded signals
+ * other than SIGHUP at their default action. A shell starts a background command with SIGINT
+ * and SIGQUIT ignored, and an ignored signal stays ignored across exec: the container would
+ * never see the ^C or the `kill -INT` we forward, where docker's container starts with every
+ * signal at its default. SIGHUP keeps what it had, so `nohup ./app` still means nohup.
+ */
+void vsl_signals_restore(const sigset_t *old);
+
+/*
  * Forward those signals to pid until it exits; return its exit status as a shell reports
  * it: the exit code, or 128+N after a death by signal N. Signals the kernel sent to our whole
  * process group (a terminal's ^C, ^\, resize or hangup: si_code SI_KERNEL) already reached
