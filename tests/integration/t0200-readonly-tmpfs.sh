@@ -63,6 +63,23 @@ test_expect_success '--read-only: the image is still all there' '
 	test_cmp expect out
 '
 
+# On the FUSE path the lower layer is the squashfs served by our FUSE server (root, or a user
+# where /dev/fuse is 0666; see t0420).
+if [ -r /dev/fuse ] && [ -w /dev/fuse ]; then
+	test_set_prereq FUSE
+fi
+
+test_expect_success FUSE '--read-only over the FUSE path' '
+	app=$(vsl_app latest --payload-format squashfs) &&
+	VESSEL_DEBUG=1 vsl_run "$app" --read-only -w /new sh -c "
+		touch /x 2>/dev/null && exit 1
+		echo t >/tmp/t && cat /tmp/t /etc/motd && pwd" >out 2>err &&
+	grep "payload path: fuse" err &&
+	{ vsl_run "$app" cat /etc/motd && echo /new; } >expect &&
+	sed -n 1p out >got && echo t >want && test_cmp want got &&
+	sed 1d out >got && test_cmp expect got
+'
+
 # --- --tmpfs ---
 test_expect_success '--tmpfs: an empty writable tmpfs, hiding the image dir under it' '
 	vsl_run "$(vsl_app latest)" --tmpfs /home sh -c "ls -A /home; echo x >/home/f && cat /home/f" >out &&

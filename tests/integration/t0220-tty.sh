@@ -17,7 +17,7 @@ in_tty() {
 	SHELL=/bin/sh timeout -k 5 "$VSL_TIMEOUT" script -qef -E never -c "sh $*" /dev/null >"$_o.raw"
 	_st=$?
 	tr -d "\r" <"$_o.raw" >"$_o"
-	return $_st
+	return "$_st"
 }
 
 test_expect_success !NOSCRIPT 'set up: a runner script for script(1) to call' '
