@@ -230,8 +230,8 @@ static int child_setup(const struct vsl_launch_spec *spec, struct vsl_error *err
 		return -1;
 	if (spec->hostname && set_hostname(spec->hostname, uts, err) < 0)
 		return -1;
-	/* docker creates a missing workdir; do it while we are still root. A read-only root
-	 * cannot: then the workdir must exist. */
+	/* docker creates a missing workdir; do it while we are still root. (A read-only root
+	 * has it already, from its skeleton layer: vsl_mounts_points.) */
 	if (vsl_fs_mkdir_p(spec->cwd, 0755, err) < 0)
 		return vsl_error_wrap(err, "workdir");
 	if (switch_ids(spec, err) < 0)
