@@ -191,7 +191,8 @@ static bool take_signal(struct relay *r, int *status)
 	return false;
 }
 
-static void poll_once(struct relay *r, int *status, bool *done)
+/* One round of the loop; -1 when poll itself fails (not for EINTR). */
+static int poll_once(struct relay *r, int *status, bool *done)
 {
 	struct pollfd p[3] = {
 		{ .fd = r->sigfd, .events = POLLIN },
@@ -200,7 +201,7 @@ static void poll_once(struct relay *r, int *status, bool *done)
 	};
 
 	if (poll(p, 3, -1) < 0)
-		return; /* EINTR from a stop/continue */
+		return errno == EINTR ? 0 : -1; /* EINTR: a stop/continue */
 	if (p[1].revents & (POLLIN | POLLHUP | POLLERR))
 		read_master(r);
 	if (r->master >= 0 && (p[1].revents & POLLOUT))
@@ -209,6 +210,7 @@ static void poll_once(struct relay *r, int *status, bool *done)
 		read_stdin(r);
 	if (p[0].revents & POLLIN)
 		*done = take_signal(r, status);
+	return 0;
 }
 
 int vsl_tty_relay(int master, pid_t pid, bool interactive)
@@ -233,10 +235,13 @@ int vsl_tty_relay(int master, pid_t pid, bool interactive)
 	raw_mode(&r);
 	copy_winsize(master);
 	while (!done)
-		poll_once(&r, &status, &done);
+		if (poll_once(&r, &status, &done) < 0) {
+			vsl_warn("-t: poll: %s; no longer relaying the terminal", strerror(errno));
+			break;
+		}
 	/* What the container wrote before it ended; stragglers outside a PID namespace may keep
 	 * the pty open, so stop at the first "nothing now". */
-	while (r.master >= 0 && read_master(&r))
+	while (done && r.master >= 0 && read_master(&r))
 		;
 	if (r.raw && tcsetattr(0, TCSADRAIN, &r.saved) < 0)
 		vsl_warn("-t: restore the terminal: %s (try `stty sane`)", strerror(errno));
@@ -244,5 +249,5 @@ int vsl_tty_relay(int master, pid_t pid, bool interactive)
 	if (r.master >= 0)
 		close(r.master);
 	close(r.sigfd);
-	return vsl_signals_exit_code(status);
+	return done ? vsl_signals_exit_code(status) : vsl_signals_forward_wait(pid, false);
 }
