@@ -46,14 +46,15 @@ struct vsl_launch_spec {
 	const uint32_t *additional_gids;
 	size_t n_additional_gids;
 	const char *hostname; /* or NULL */
-	bool readonly_root;
-	bool terminal;
+	bool readonly_root;   /* no writable layer; /tmp is a tmpfs (as podman's --read-only) */
+	bool terminal; /* -t: a pty of the container's own (tty.h); else it shares our stdio */
 	const struct vsl_volume *volumes; /* host paths resolved by the caller */
 	size_t n_volumes;
 	const struct vsl_tmpfs *tmpfs; /* --tmpfs mounts, in order */
 	size_t n_tmpfs;
-	enum vsl_net net;  /* VSL_NET_NONE: own network namespace, lo only */
-	bool interactive;  /* -i: stdin stays connected */
+	enum vsl_net net; /* VSL_NET_NONE: own network namespace, lo only */
+	bool interactive; /* -i: with terminal, our stdin is relayed to it (raw mode when a tty);
+			   * without terminal stdin is shared whatever -i says */
 };
 
 struct vsl_launcher {

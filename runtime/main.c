@@ -24,6 +24,7 @@
 #include "fuse.h"
 #include "launch.h"
 #include "log.h"
+#include "mounts.h"
 #include "options.h"
 #include "overlay.h"
 #include "payload.h"
@@ -336,6 +337,50 @@ static int prepare_rundir(struct run_state *s, const char *cache, bool userns,
 	return vsl_rundir_create(tmp, &s->rd, err);
 }
 
+/* What to run, for any launcher: the image config under the options. */
+static void fill_spec(const struct run_state *s, struct vsl_launch_spec *spec)
+{
+	*spec = (struct vsl_launch_spec){
+		.rootfs = s->rd.merged,
+		.argv = s->argv.v,
+		.envp = s->env.v,
+		.cwd = s->opt.workdir ? s->opt.workdir : s->cfg.cwd,
+		.user = s->opt.user,
+		.uid = s->cfg.uid,
+		.gid = s->cfg.gid,
+		.additional_gids = s->cfg.additional_gids,
+		.n_additional_gids = s->cfg.n_additional_gids,
+		.hostname = s->opt.hostname ? s->opt.hostname : s->cfg.hostname,
+		.readonly_root = s->cfg.root_readonly || s->opt.read_only,
+		/* -t only: without it the container shares our stdio, a terminal included. */
+		.terminal = s->opt.tty,
+		.volumes = s->opt.volumes,
+		.n_volumes = s->opt.n_volumes,
+		.tmpfs = s->opt.tmpfs,
+		.n_tmpfs = s->opt.n_tmpfs,
+		.net = s->opt.net,
+		.interactive = s->opt.interactive,
+	};
+}
+
+/* The container's root on rd.merged: writable, or read-only without a writable layer. */
+static int setup_root(struct run_state *s, bool userns, struct vsl_error *err)
+{
+	cleanup_free struct vsl_mountpoint *mp = NULL;
+	struct vsl_launch_spec spec;
+	enum vsl_overlay_result r;
+	size_t n;
+
+	fill_spec(s, &spec);
+	if (!spec.readonly_root)
+		r = vsl_overlay_setup(s->rootfs_lower, &s->rd, userns, err);
+	else if (vsl_mounts_points(&spec, &mp, &n, err) < 0)
+		return -1;
+	else
+		r = vsl_overlay_setup_readonly(s->rootfs_lower, &s->rd, mp, n, userns, err);
+	return r == VSL_OVERLAY_FAILED ? -1 : 0;
+}
+
 static int prepare_root(struct run_state *s, struct vsl_error *err)
 {
 	enum vsl_path path = choose_path(s, err);
@@ -350,7 +395,7 @@ static int prepare_root(struct run_state *s, struct vsl_error *err)
 	/* the run dir first: the FUSE mount point lives in it */
 	if (prepare_rundir(s, cache, userns, err) < 0 || prepare_lower(s, path, cache, err) < 0)
 		return -1;
-	if (vsl_overlay_setup(s->rootfs_lower, &s->rd, userns, err) == VSL_OVERLAY_FAILED)
+	if (setup_root(s, userns, err) < 0)
 		return -1;
 	s->mounted = true;
 	return 0;
@@ -360,26 +405,11 @@ static int launch(struct run_state *s, int *exit_code, struct vsl_error *err)
 {
 	const char *no_crun = getenv("VESSEL_RUNTIME_DISABLE_CRUN");
 	const struct vsl_launcher *l = vsl_launcher_choose(no_crun && strcmp(no_crun, "1") == 0);
-	struct vsl_launch_spec spec = {
-		.rootfs = s->rd.merged,
-		.argv = s->argv.v,
-		.envp = s->env.v,
-		.cwd = s->opt.workdir ? s->opt.workdir : s->cfg.cwd,
-		.user = s->opt.user,
-		.uid = s->cfg.uid,
-		.gid = s->cfg.gid,
-		.additional_gids = s->cfg.additional_gids,
-		.n_additional_gids = s->cfg.n_additional_gids,
-		.hostname = s->cfg.hostname,
-		.readonly_root = s->cfg.root_readonly,
-		.terminal = s->cfg.terminal,
-		.volumes = s->opt.volumes,
-		.n_volumes = s->opt.n_volumes,
-	};
-
+	struct vsl_launch_spec spec;
 	struct vsl_error ferr = { 0 };
 	int r;
 
+	fill_spec(s, &spec);
 	vsl_debug("launching %s with %s", s->argv.v[0], l->name);
 	r = l->run(l, &spec, exit_code, err);
 	/* the container's status means little if its root failed under it */

@@ -2,8 +2,10 @@
 /*
  * The container's mounts, made in the direct runner's child: see mounts.h. Order matters:
  * pivot_root first (so container paths resolve inside the image), then the kernel file
- * systems, then user volumes (which may sit on top of them, as in docker), then detach the old
- * root, and only then make "/" read-only, because detaching needs the mount point.
+ * systems, then the /tmp of a read-only root, then the user's -v and --tmpfs mounts (which may
+ * sit on top of all these, as in docker; shallower paths first, so that -v /a and --tmpfs /a/b
+ * stack whatever their order on the command line), then detach the old root, and only then
+ * make "/" read-only, because detaching needs the mount point.
  */
 #define _GNU_SOURCE
 #include "mounts.h"
@@ -23,6 +25,7 @@
 #include "cleanup.h"
 #include "fsutil.h"
 #include "log.h"
+#include "options.h"
 
 int vsl_mounts_remount_ro(const char *path, struct vsl_error *err)
 {
@@ -74,15 +77,20 @@ static int pivot(const char *root, struct vsl_error *err)
 	return 0;
 }
 
-/* Create what a bind mount of a dir (or a file) needs at path, inside the container. */
+/* Create what a bind mount of a dir (or a file) needs at path, inside the container. An
+ * existing target is used as it is (a read-only root has every target already: see
+ * vsl_mounts_points). */
 static int make_target(const char *path, bool dir, struct vsl_error *err)
 {
 	cleanup_free char *parent = strdup(path);
 	char *slash = parent ? strrchr(parent, '/') : NULL;
+	struct stat st;
 	int fd;
 
 	if (!parent)
 		return vsl_error_set(err, ENOMEM, "%s", path);
+	if (stat(path, &st) == 0 && (!dir || S_ISDIR(st.st_mode)))
+		return 0;
 	if (dir)
 		return vsl_fs_mkdir_p(path, 0755, err);
 	if (slash && slash != parent) {
@@ -199,6 +207,66 @@ static void bind_host_file(const char *real, const char *target)
 	}
 }
 
+/* --tmpfs PATH[:OPTIONS], and the /tmp of a read-only root. */
+static int mount_tmpfs(const char *path, const char *options, struct vsl_error *err)
+{
+	cleanup_free char *data = NULL;
+	unsigned long flags;
+
+	if (vsl_tmpfs_options(options, &flags, &data, err) < 0 || make_target(path, true, err) < 0)
+		return -1;
+	if (mount("tmpfs", path, "tmpfs", flags, *data ? data : NULL) < 0)
+		return vsl_error_set(err, errno, "mount tmpfs on %s%s%s", path,
+				     *data ? " with " : "", data);
+	return 0;
+}
+
+/* How deep a cleaned absolute path is: "/a" 1, "/a/b" 2. */
+static size_t depth(const char *path)
+{
+	size_t n = 0;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+/* The -v and --tmpfs mounts, shallower paths first, each kind in its command-line order. */
+static int user_mounts(const struct vsl_launch_spec *spec, struct vsl_error *err)
+{
+	size_t max = 0;
+
+	for (size_t i = 0; i < spec->n_volumes; i++)
+		max = depth(spec->volumes[i].ctr) > max ? depth(spec->volumes[i].ctr) : max;
+	for (size_t i = 0; i < spec->n_tmpfs; i++)
+		max = depth(spec->tmpfs[i].path) > max ? depth(spec->tmpfs[i].path) : max;
+	for (size_t d = 1; d <= max; d++) {
+		for (size_t i = 0; i < spec->n_tmpfs; i++)
+			if (depth(spec->tmpfs[i].path) == d &&
+			    mount_tmpfs(spec->tmpfs[i].path, spec->tmpfs[i].options, err) < 0)
+				return vsl_error_wrap(err, "--tmpfs %s", spec->tmpfs[i].path);
+		for (size_t i = 0; i < spec->n_volumes; i++)
+			if (depth(spec->volumes[i].ctr) == d &&
+			    bind_host(spec->volumes[i].host, spec->volumes[i].ctr,
+				      spec->volumes[i].readonly, err) < 0)
+				return vsl_error_wrap(err, "volume %s:%s", spec->volumes[i].host,
+						      spec->volumes[i].ctr);
+	}
+	return 0;
+}
+
+/* Does the user mount something on path themselves? */
+static bool user_mounts_on(const struct vsl_launch_spec *spec, const char *path)
+{
+	for (size_t i = 0; i < spec->n_volumes; i++)
+		if (strcmp(spec->volumes[i].ctr, path) == 0)
+			return true;
+	for (size_t i = 0; i < spec->n_tmpfs; i++)
+		if (strcmp(spec->tmpfs[i].path, path) == 0)
+			return true;
+	return false;
+}
+
 int vsl_mounts_setup(const struct vsl_launch_spec *spec, struct vsl_error *err)
 {
 	cleanup_free char *resolv = host_file("/etc/resolv.conf");
@@ -207,11 +275,12 @@ int vsl_mounts_setup(const struct vsl_launch_spec *spec, struct vsl_error *err)
 	if (pivot(spec->rootfs, err) < 0 || mount_proc(err) < 0 || mount_dev(err) < 0 ||
 	    mount_sys(err) < 0)
 		return -1;
-	for (size_t i = 0; i < spec->n_volumes; i++)
-		if (bind_host(spec->volumes[i].host, spec->volumes[i].ctr,
-			      spec->volumes[i].readonly, err) < 0)
-			return vsl_error_wrap(err, "volume %s:%s", spec->volumes[i].host,
-					      spec->volumes[i].ctr);
+	/* A read-only root keeps a writable /tmp, as podman's --read-only does. */
+	if (spec->readonly_root && !user_mounts_on(spec, "/tmp") &&
+	    mount_tmpfs("/tmp", "exec,mode=1777", err) < 0)
+		return vsl_error_wrap(err, "the /tmp of the read-only root");
+	if (user_mounts(spec, err) < 0)
+		return -1;
 	bind_host_file(resolv, "/etc/resolv.conf");
 	bind_host_file(hosts, "/etc/hosts");
 	if (umount2(VSL_OLDROOT, MNT_DETACH) < 0)
@@ -220,5 +289,47 @@ int vsl_mounts_setup(const struct vsl_launch_spec *spec, struct vsl_error *err)
 		vsl_debug("rootfs: rmdir %s: %s", VSL_OLDROOT, strerror(errno));
 	if (spec->readonly_root && vsl_mounts_remount_ro("/", err) < 0)
 		return -1;
+	return 0;
+}
+
+static int add_point(struct vsl_mountpoint **v, size_t *n, const char *path, bool dir,
+		     struct vsl_error *err)
+{
+	struct vsl_mountpoint *nv = realloc(*v, (*n + 1) * sizeof *nv);
+
+	if (!nv)
+		return vsl_error_set(err, ENOMEM, "mount points");
+	nv[*n].path = path;
+	nv[(*n)++].dir = dir;
+	*v = nv;
+	return 0;
+}
+
+int vsl_mounts_points(const struct vsl_launch_spec *spec, struct vsl_mountpoint **out, size_t *n,
+		      struct vsl_error *err)
+{
+	static const char *const dirs[] = { VSL_OLDROOT, "/proc", "/dev", "/sys", "/tmp" };
+	static const char *const files[] = { "/etc/resolv.conf", "/etc/hosts" };
+	cleanup_free struct vsl_mountpoint *v = NULL;
+	size_t k = 0;
+	struct stat st;
+	int r = 0;
+
+	for (size_t i = 0; r == 0 && i < sizeof dirs / sizeof dirs[0]; i++)
+		r = add_point(&v, &k, dirs[i], true, err);
+	for (size_t i = 0; r == 0 && i < sizeof files / sizeof files[0]; i++)
+		r = add_point(&v, &k, files[i], false, err);
+	if (r == 0 && spec->cwd)
+		r = add_point(&v, &k, spec->cwd, true, err);
+	for (size_t i = 0; r == 0 && i < spec->n_tmpfs; i++)
+		r = add_point(&v, &k, spec->tmpfs[i].path, true, err);
+	/* The host side decides, as bind_host does; a missing one fails there, with its name. */
+	for (size_t i = 0; r == 0 && i < spec->n_volumes; i++)
+		r = add_point(&v, &k, spec->volumes[i].ctr,
+			      stat(spec->volumes[i].host, &st) < 0 || S_ISDIR(st.st_mode), err);
+	if (r < 0)
+		return -1;
+	*out = steal_pointer(&v);
+	*n = k;
 	return 0;
 }

@@ -9,8 +9,10 @@
 #include "options.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include "cleanup.h"
 #include "userspec.h"
@@ -22,6 +24,12 @@ enum opt_id {
 	OPT_WORKDIR,
 	OPT_ENTRYPOINT,
 	OPT_USER,
+	OPT_READ_ONLY,
+	OPT_TMPFS,
+	OPT_NET,
+	OPT_HOSTNAME,
+	OPT_TTY,
+	OPT_INTERACTIVE,
 	OPT_HELP,
 	OPT_VERSION
 };
@@ -40,6 +48,13 @@ static const struct opt_def opt_defs[] = {
 	{ OPT_WORKDIR, 'w', "workdir", true },
 	{ OPT_ENTRYPOINT, 0, "entrypoint", true },
 	{ OPT_USER, 'u', "user", true },
+	{ OPT_READ_ONLY, 0, "read-only", false },
+	{ OPT_TMPFS, 0, "tmpfs", true },
+	{ OPT_NET, 0, "net", true },
+	{ OPT_NET, 0, "network", true },
+	{ OPT_HOSTNAME, 0, "hostname", true },
+	{ OPT_TTY, 't', "tty", false },
+	{ OPT_INTERACTIVE, 'i', "interactive", false },
 	{ OPT_HELP, 'h', "help", false },
 	{ OPT_VERSION, 0, "version", false },
 };
@@ -48,22 +63,101 @@ static const struct opt_def opt_defs[] = {
 
 const char *vsl_options_help(void)
 {
-	return "Runs the container image packed into this file.\n"
+	return "Runs the container image packed into this file, like `docker run IMAGE`.\n"
 	       "\n"
 	       "Options (stop at -- or at the first argument that is not an option; the\n"
-	       "arguments from there on replace the image's CMD):\n"
+	       "arguments from there on replace the image's CMD; short flags bundle: -it):\n"
 	       "  -e, --env KEY=VALUE      set a variable (KEY alone: take it from this shell)\n"
 	       "      --env-file FILE      read KEY=VALUE lines (# comments) from FILE\n"
 	       "  -v, --volume HOST:CTR[:ro|rw]\n"
-	       "                           bind-mount HOST (must exist) at CTR (absolute)\n"
+	       "                           bind-mount HOST (a dir or a file that must exist;\n"
+	       "                           relative to the current dir) at CTR (absolute)\n"
 	       "  -w, --workdir DIR        working directory inside the container\n"
 	       "      --entrypoint CMD     replace the image's entrypoint (\"\" clears it)\n"
 	       "  -u, --user USER[:GROUP]  user to run as (names from the image's /etc/passwd)\n"
+	       "      --read-only          make the container's root read-only (no writable\n"
+	       "                           layer; /tmp, --tmpfs and -v mounts stay writable)\n"
+	       "      --tmpfs PATH[:OPTS]  a fresh tmpfs at PATH; OPTS as docker's:\n"
+	       "                           size=64m,mode=1777,uid=N,gid=N,exec,ro,...\n"
+	       "                           (default: nosuid,nodev,noexec)\n"
+	       "      --net host|none      the host's network (default), or only loopback\n"
+	       "      --hostname NAME      the container's host name\n"
+	       "  -t, --tty                give the container a terminal of its own\n"
+	       "  -i, --interactive        with -t: pass what you type to it (without -t the\n"
+	       "                           container always reads this command's stdin)\n"
 	       "  -h, --help               show this help\n"
 	       "      --version            show the vessel version and the packed image\n"
 	       "\n"
+	       "Examples:\n"
+	       "  ./app                                  run the image's command\n"
+	       "  ./app -- ls -l /                       run another command (-- is optional)\n"
+	       "  ./app -it sh                           an interactive shell\n"
+	       "  ./app -e DEBUG=1 --env-file ./env      set variables\n"
+	       "  ./app -v ./data:/data -v /etc/ssl/certs/ca-certificates.crt:/etc/ca.pem:ro\n"
+	       "  ./app --read-only --tmpfs /run:size=16m -u nobody\n"
+	       "  ./app --net none --hostname sandbox -w /tmp -- sh -c 'hostname; pwd'\n"
+	       "\n"
+	       "Exit status: the command's own; 125 when vessel itself fails (bad option,\n"
+	       "setup), 126 when the command cannot be executed, 127 when it is not found,\n"
+	       "128+N when it was killed by signal N (130 for Ctrl-C).\n"
+	       "\n"
 	       "Environment: VESSEL_DEBUG=1 logs each decision; VESSEL_CACHE_DIR and\n"
 	       "VESSEL_TMPDIR choose where the image is unpacked and where runs keep state.\n";
+}
+
+char *vsl_path_clean(const char *path)
+{
+	size_t len = strlen(path);
+	char *out = malloc(len + 2), *o = out;
+
+	if (!out)
+		return NULL;
+	for (const char *p = path; *p;) {
+		const char *end = strchrnul(p, '/');
+		size_t n = (size_t)(end - p);
+
+		if (n == 2 && p[0] == '.' && p[1] == '.') {
+			while (o > out && *--o != '/')
+				;
+		} else if (n && !(n == 1 && p[0] == '.')) {
+			*o++ = '/';
+			memcpy(o, p, n);
+			o += n;
+		}
+		p = *end ? end + 1 : end;
+	}
+	if (o == out)
+		*o++ = '/';
+	*o = '\0';
+	return out;
+}
+
+/* *out = cleaned copy of the container path ctr (len bytes), which must be absolute, not "/". */
+static int ctr_path(const char *ctr, size_t len, const char *what, const char *spec, char **out,
+		    struct vsl_error *err)
+{
+	cleanup_free char *raw = strndup(ctr, len);
+
+	*out = NULL;
+	if (!raw)
+		return vsl_error_set(err, ENOMEM, "%s '%s'", what, spec);
+	if (raw[0] != '/')
+		return vsl_error_set(err, 0,
+				     "invalid %s '%s': the container path must be absolute "
+				     "and not /",
+				     what, spec);
+	*out = vsl_path_clean(raw);
+	if (!*out)
+		return vsl_error_set(err, ENOMEM, "%s '%s'", what, spec);
+	if (strcmp(*out, "/") == 0) {
+		free(*out);
+		*out = NULL;
+		return vsl_error_set(err, 0,
+				     "invalid %s '%s': the container path must be absolute "
+				     "and not /",
+				     what, spec);
+	}
+	return 0;
 }
 
 int vsl_volume_parse(const char *spec, struct vsl_volume *v, struct vsl_error *err)
@@ -78,23 +172,168 @@ int vsl_volume_parse(const char *spec, struct vsl_volume *v, struct vsl_error *e
 		return vsl_error_set(err, 0, "invalid volume '%s' (want HOST:CONTAINER[:ro|rw])",
 				     spec);
 	ctr_len = c2 ? (size_t)(c2 - c1 - 1) : strlen(c1 + 1);
-	if (c1[1] != '/' || ctr_len == 1)
-		return vsl_error_set(err, 0,
-				     "invalid volume '%s': the container path must be absolute "
-				     "and not /",
-				     spec);
 	if (mode && strcmp(mode, "ro") != 0 && strcmp(mode, "rw") != 0)
 		return vsl_error_set(err, 0, "invalid volume '%s': mode '%s' is not ro or rw", spec,
 				     mode);
+	if (ctr_path(c1 + 1, ctr_len, "volume", spec, &v->ctr, err) < 0)
+		return -1;
 	v->readonly = mode && strcmp(mode, "ro") == 0;
 	v->host = strndup(spec, (size_t)(c1 - spec));
-	v->ctr = strndup(c1 + 1, ctr_len);
-	if (!v->host || !v->ctr) {
-		free(v->host);
+	if (!v->host) {
 		free(v->ctr);
-		v->host = v->ctr = NULL;
+		v->ctr = NULL;
 		return vsl_error_set(err, ENOMEM, "volume '%s'", spec);
 	}
+	return 0;
+}
+
+struct flag_word {
+	const char *name;
+	unsigned long set, clear;
+};
+
+static const struct flag_word flag_words[] = {
+	{ "ro", MS_RDONLY, 0 },
+	{ "rw", 0, MS_RDONLY },
+	{ "exec", 0, MS_NOEXEC },
+	{ "noexec", MS_NOEXEC, 0 },
+	{ "suid", 0, MS_NOSUID },
+	{ "nosuid", MS_NOSUID, 0 },
+	{ "dev", 0, MS_NODEV },
+	{ "nodev", MS_NODEV, 0 },
+	{ "sync", MS_SYNCHRONOUS, 0 },
+	{ "async", 0, MS_SYNCHRONOUS },
+	{ "atime", 0, MS_NOATIME },
+	{ "noatime", MS_NOATIME, 0 },
+	{ "diratime", 0, MS_NODIRATIME },
+	{ "nodiratime", MS_NODIRATIME, 0 },
+	{ "relatime", MS_RELATIME, MS_STRICTATIME },
+	{ "strictatime", MS_STRICTATIME, MS_RELATIME },
+};
+
+/* The tmpfs value grammar: digits, then (when allowed) one of k m g (any case) or %. */
+static bool tmpfs_value_ok(const char *key, const char *v)
+{
+	bool octal = strcmp(key, "mode") == 0;
+	bool suffix = strcmp(key, "size") == 0 || strcmp(key, "nr_inodes") == 0 ||
+		      strcmp(key, "nr_blocks") == 0;
+	const char *p = v;
+
+	while (*p >= '0' && *p <= (octal ? '7' : '9'))
+		p++;
+	if (p == v || p - v > 20)
+		return false;
+	if (octal)
+		return !*p && strtoul(v, NULL, 8) <= 07777;
+	if (suffix && *p && strchr(strcmp(key, "size") == 0 ? "kKmMgG%" : "kKmMgG", *p))
+		p++;
+	return !*p;
+}
+
+static bool tmpfs_data_key(const char *word, size_t len)
+{
+	static const char *const keys[] = {
+		"size", "nr_blocks", "nr_inodes", "mode", "uid", "gid"
+	};
+
+	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+		if (strlen(keys[i]) == len && memcmp(keys[i], word, len) == 0)
+			return true;
+	return false;
+}
+
+/* One comma-separated word of --tmpfs options: a flag word, or key=value appended to data. */
+static int tmpfs_word(const char *word, unsigned long *flags, char *data, struct vsl_error *err)
+{
+	const char *eq = strchr(word, '=');
+	char key[16];
+
+	if (!eq) {
+		for (size_t i = 0; i < sizeof flag_words / sizeof flag_words[0]; i++)
+			if (strcmp(flag_words[i].name, word) == 0) {
+				*flags = (*flags & ~flag_words[i].clear) | flag_words[i].set;
+				return 0;
+			}
+	} else if (tmpfs_data_key(word, (size_t)(eq - word))) {
+		snprintf(key, sizeof key, "%.*s", (int)(eq - word), word);
+		if (!tmpfs_value_ok(key, eq + 1))
+			return vsl_error_set(err, 0, "bad value in tmpfs option '%s'", word);
+		if (*data)
+			strcat(data, ",");
+		strcat(data, word);
+		return 0;
+	}
+	return vsl_error_set(err, 0,
+			     "unknown tmpfs option '%s' (known: size= mode= uid= gid= nr_inodes= "
+			     "nr_blocks= ro rw exec noexec suid nosuid dev nodev and atime words)",
+			     word);
+}
+
+int vsl_tmpfs_options(const char *opts, unsigned long *flags, char **data, struct vsl_error *err)
+{
+	cleanup_free char *copy = strdup(opts ? opts : "");
+	cleanup_free char *out = malloc(copy ? strlen(copy) + 1 : 1);
+	char *save = NULL;
+
+	*data = NULL;
+	*flags = MS_NOSUID | MS_NODEV | MS_NOEXEC;
+	if (!copy || !out)
+		return vsl_error_set(err, ENOMEM, "tmpfs options");
+	out[0] = '\0';
+	if (copy[0] && (copy[0] == ',' || copy[strlen(copy) - 1] == ',' || strstr(copy, ",,")))
+		return vsl_error_set(err, 0, "empty word in tmpfs options '%s'", copy);
+	for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save))
+		if (tmpfs_word(w, flags, out, err) < 0)
+			return -1;
+	*data = steal_pointer(&out);
+	return 0;
+}
+
+int vsl_tmpfs_parse(const char *spec, struct vsl_tmpfs *t, struct vsl_error *err)
+{
+	const char *colon = strchr(spec, ':');
+	size_t len = colon ? (size_t)(colon - spec) : strlen(spec);
+	unsigned long flags;
+	char *data = NULL;
+
+	memset(t, 0, sizeof *t);
+	if (len == 0 || spec[0] != '/')
+		return vsl_error_set(err, 0,
+				     "invalid --tmpfs '%s': the path must be absolute, e.g. "
+				     "--tmpfs /scratch:size=64m",
+				     spec);
+	if (ctr_path(spec, len, "--tmpfs", spec, &t->path, err) < 0)
+		return -1;
+	if (vsl_tmpfs_options(colon ? colon + 1 : NULL, &flags, &data, err) < 0) {
+		free(t->path);
+		t->path = NULL;
+		return vsl_error_wrap(err, "invalid --tmpfs '%s'", spec);
+	}
+	free(data);
+	if (colon && colon[1] && !(t->options = strdup(colon + 1))) {
+		free(t->path);
+		t->path = NULL;
+		return vsl_error_set(err, ENOMEM, "--tmpfs '%s'", spec);
+	}
+	return 0;
+}
+
+int vsl_hostname_check(const char *name, struct vsl_error *err)
+{
+	size_t n = strlen(name);
+	bool ok = n >= 1 && n <= 64 && name[0] != '-' && name[0] != '.';
+
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = name[i];
+
+		ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		     c == '-' || c == '.';
+	}
+	if (!ok)
+		return vsl_error_set(err, 0,
+				     "invalid --hostname '%s': use 1 to 64 letters, digits, '-' "
+				     "and '.', not starting with '-' or '.'",
+				     name);
 	return 0;
 }
 
@@ -126,6 +365,61 @@ static int add_volume(struct vsl_options *o, const char *val, struct vsl_error *
 	return 0;
 }
 
+static int add_tmpfs(struct vsl_options *o, const char *val, struct vsl_error *err)
+{
+	struct vsl_tmpfs t, *nt;
+
+	if (vsl_tmpfs_parse(val, &t, err) < 0)
+		return -1;
+	nt = realloc(o->tmpfs, (o->n_tmpfs + 1) * sizeof *nt);
+	if (!nt) {
+		free(t.path);
+		free(t.options);
+		return vsl_error_set(err, ENOMEM, "options");
+	}
+	nt[o->n_tmpfs++] = t;
+	o->tmpfs = nt;
+	return 0;
+}
+
+static int set_net(struct vsl_options *o, const char *val, struct vsl_error *err)
+{
+	if (strcmp(val, "host") == 0)
+		o->net = VSL_NET_HOST;
+	else if (strcmp(val, "none") == 0)
+		o->net = VSL_NET_NONE;
+	else
+		return vsl_error_set(err, 0,
+				     "invalid --net '%s': use host (the host's network, the "
+				     "default) or none (only a loopback interface)",
+				     val);
+	return 0;
+}
+
+/* The options that only set a flag. */
+static void apply_flag(struct vsl_options *o, enum opt_id id)
+{
+	switch (id) {
+	case OPT_READ_ONLY:
+		o->read_only = true;
+		break;
+	case OPT_TTY:
+		o->tty = true;
+		break;
+	case OPT_INTERACTIVE:
+		o->interactive = true;
+		break;
+	case OPT_HELP:
+		o->help = true;
+		break;
+	case OPT_VERSION:
+		o->version = true;
+		break;
+	default:
+		break;
+	}
+}
+
 static int apply(struct vsl_options *o, enum opt_id id, const char *val, char *const host_env[],
 		 struct vsl_error *err)
 {
@@ -153,14 +447,18 @@ static int apply(struct vsl_options *o, enum opt_id id, const char *val, char *c
 			return -1;
 		vsl_passwd_spec_free(&us);
 		return set_string(&o->user, val, err);
-	case OPT_HELP:
-		o->help = true;
-		return 0;
-	case OPT_VERSION:
-		o->version = true;
+	case OPT_TMPFS:
+		return add_tmpfs(o, val, err);
+	case OPT_NET:
+		return set_net(o, val, err);
+	case OPT_HOSTNAME:
+		if (vsl_hostname_check(val, err) < 0)
+			return -1;
+		return set_string(&o->hostname, val, err);
+	default:
+		apply_flag(o, id);
 		return 0;
 	}
-	return 0;
 }
 
 static const struct opt_def *find_long(const char *name, size_t len)
@@ -180,42 +478,71 @@ static const struct opt_def *find_short(char c)
 	return NULL;
 }
 
+static int unknown(const char *arg, struct vsl_error *err)
+{
+	const char *eq = strchr(arg, '=');
+
+	return vsl_error_set(err, 0, "unknown option %.*s (use -- to pass it to the container)",
+			     eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+}
+
+/* The value of an option that takes one: inline, or the next argument (advancing *i). */
+static const char *value_of(int argc, char *const argv[], int *i, const char *inline_val,
+			    struct vsl_error *err)
+{
+	if (inline_val)
+		return inline_val;
+	if (*i + 1 >= argc)
+		return vsl_error_set(err, 0, "option %s needs a value", argv[*i]), NULL;
+	return argv[++*i];
+}
+
+/* "-x", "-xVALUE", "-x VALUE", and bundles of flags that may end in one taking a value, as
+ * docker's -it or -ite K=V. A bundle with an unknown letter is reported whole. */
+static int parse_short(int argc, char *const argv[], int *i, char *const host_env[],
+		       struct vsl_options *o, struct vsl_error *err)
+{
+	const char *arg = argv[*i];
+
+	for (const char *c = arg + 1; *c; c++) {
+		const struct opt_def *d = find_short(*c);
+		const char *val;
+
+		if (!d)
+			return unknown(arg, err);
+		if (!d->has_arg) {
+			apply_flag(o, d->id);
+			continue;
+		}
+		val = value_of(argc, argv, i, c[1] ? c + 1 : NULL, err);
+		if (!val)
+			return -1;
+		return apply(o, d->id, val, host_env, err);
+	}
+	return 0;
+}
+
 /*
- * Handle argv[*i], an option. Accepted forms: --name, --name=value, --name value, -x value,
- * -xvalue. Advances *i past any separate value.
+ * Handle argv[*i], an option. Accepted forms: --name, --name=value, --name value, and the
+ * short forms of parse_short. Advances *i past any separate value.
  */
 static int parse_one(int argc, char *const argv[], int *i, char *const host_env[],
 		     struct vsl_options *o, struct vsl_error *err)
 {
-	const char *arg = argv[*i], *inline_val = NULL;
+	const char *arg = argv[*i], *eq, *val = NULL;
 	const struct opt_def *d;
 
-	if (arg[1] == '-') {
-		const char *eq = strchr(arg + 2, '=');
-
-		d = find_long(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
-		if (d && eq && !d->has_arg)
-			return vsl_error_set(err, 0, "option --%s takes no value", d->long_name);
-		inline_val = eq ? eq + 1 : NULL;
-	} else {
-		d = find_short(arg[1]);
-		if (d && arg[2] && !d->has_arg)
-			d = NULL; /* "-hx": no bundling of flags; treat as unknown */
-		inline_val = arg[2] ? arg + 2 : NULL;
-	}
-	if (!d) {
-		const char *eq = strchr(arg, '=');
-
-		return vsl_error_set(err, 0,
-				     "unknown option %.*s (use -- to pass it to the container)",
-				     eq ? (int)(eq - arg) : (int)strlen(arg), arg);
-	}
-	if (d->has_arg && !inline_val) {
-		if (*i + 1 >= argc)
-			return vsl_error_set(err, 0, "option %s needs a value", arg);
-		inline_val = argv[++*i];
-	}
-	return apply(o, d->id, inline_val, host_env, err);
+	if (arg[1] != '-')
+		return parse_short(argc, argv, i, host_env, o, err);
+	eq = strchr(arg + 2, '=');
+	d = find_long(arg + 2, eq ? (size_t)(eq - arg - 2) : strlen(arg + 2));
+	if (!d)
+		return unknown(arg, err);
+	if (eq && !d->has_arg)
+		return vsl_error_set(err, 0, "option --%s takes no value", d->long_name);
+	if (d->has_arg && !(val = value_of(argc, argv, i, eq ? eq + 1 : NULL, err)))
+		return -1;
+	return apply(o, d->id, val, host_env, err);
 }
 
 int vsl_options_parse(int argc, char *const argv[], char *const host_env[], struct vsl_options *o,
@@ -258,6 +585,12 @@ void vsl_options_free(struct vsl_options *o)
 	free(o->workdir);
 	free(o->entrypoint);
 	free(o->user);
+	for (size_t i = 0; i < o->n_tmpfs; i++) {
+		free(o->tmpfs[i].path);
+		free(o->tmpfs[i].options);
+	}
+	free(o->tmpfs);
+	free(o->hostname);
 	vsl_strlist_free(&o->args);
 	memset(o, 0, sizeof *o);
 }

@@ -12,7 +12,10 @@
 
 #include <stdbool.h>
 
+#include <stddef.h>
+
 #include "error.h"
+#include "mounts.h"
 #include "rundir.h"
 
 enum vsl_overlay_result {
@@ -28,6 +31,19 @@ enum vsl_overlay_result {
  */
 enum vsl_overlay_result vsl_overlay_setup(const char *lower, const struct vsl_rundir *rd,
 					  bool userns, struct vsl_error *err);
+
+/*
+ * --read-only: no writable layer at all. merged/ becomes a read-only overlay of lower over a
+ * "skeleton" layer made in the run dir, which holds (only) the mount points mp the runner needs
+ * (vsl_mounts_points), so that a root nobody can write still has a /proc, a /tmp, the old-root
+ * dir of pivot_root and the targets of -v and --tmpfs even where the image lacks them; the
+ * image's own entries win over the skeleton's. (The kernel wants two lower layers for an
+ * overlay without an upper one; the skeleton is the second.) Where no overlay can be mounted,
+ * the fallback is the per-run copy, which the runner remounts read-only once its mounts are in.
+ */
+enum vsl_overlay_result vsl_overlay_setup_readonly(const char *lower, const struct vsl_rundir *rd,
+						   const struct vsl_mountpoint *mp, size_t n,
+						   bool userns, struct vsl_error *err);
 
 /* Detach whatever vsl_overlay_setup mounted on merged (lazy: a straggler cannot block us). */
 int vsl_overlay_teardown(const char *merged, struct vsl_error *err);

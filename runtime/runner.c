@@ -2,8 +2,9 @@
 /*
  * The direct runner: see runner.h for the parent/child protocol. It is the launcher of last
  * resort, so it asks only for what every kernel we support gives a user namespace, and it
- * degrades (no PID or UTS namespace, no hostname, staying uid 0) with a debug line instead of
- * failing where a container can still run.
+ * degrades (no PID, UTS or IPC namespace, staying uid 0) with a debug line instead of failing
+ * where a container can still run. What the user asked for by name (--hostname, --net none,
+ * -t) is never dropped silently: it works or the run fails with a message.
  */
 #define _GNU_SOURCE
 #include "runner.h"
@@ -12,11 +13,14 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <net/if.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +31,7 @@
 #include "log.h"
 #include "mounts.h"
 #include "signals.h"
+#include "tty.h"
 #include "userspec.h"
 
 /* /etc/passwd or /etc/group of the image, bigger than this is not a passwd file. */
@@ -169,17 +174,52 @@ static int switch_ids(const struct vsl_launch_spec *spec, struct vsl_error *err)
 	return 0;
 }
 
-/* Own mount namespace (pivot_root would move every process in ours), plus UTS for the
- * hostname and IPC for /dev/shm when the kernel lets us. */
-static int enter_namespaces(bool *uts, struct vsl_error *err)
+/* --net none: a network namespace has only a loopback interface, and it starts down. */
+static int loopback_up(struct vsl_error *err)
 {
-	*uts = unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC) == 0;
-	if (*uts)
-		return 0;
-	vsl_debug("runner: unshare(NEWNS|NEWUTS|NEWIPC): %s; mount namespace only",
-		  strerror(errno));
-	if (unshare(CLONE_NEWNS) < 0)
-		return vsl_error_set(err, errno, "unshare(CLONE_NEWNS)");
+	cleanup_close int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	struct ifreq ifr;
+
+	if (fd < 0)
+		return vsl_error_set(err, errno, "--net none: socket");
+	memset(&ifr, 0, sizeof ifr);
+	memcpy(ifr.ifr_name, "lo", 3);
+	if (ioctl(fd, SIOCGIFFLAGS, &ifr) < 0)
+		return vsl_error_set(err, errno, "--net none: read the flags of lo");
+	ifr.ifr_flags |= IFF_UP;
+	if (ioctl(fd, SIOCSIFFLAGS, &ifr) < 0)
+		return vsl_error_set(err, errno, "--net none: bring lo up");
+	return 0;
+}
+
+/* Own mount namespace (pivot_root would move every process in ours), plus UTS for the
+ * hostname and IPC for /dev/shm when the kernel lets us, and NET for --net none. */
+static int enter_namespaces(const struct vsl_launch_spec *spec, bool *uts, struct vsl_error *err)
+{
+	int net = spec->net == VSL_NET_NONE ? CLONE_NEWNET : 0;
+
+	*uts = unshare(CLONE_NEWNS | CLONE_NEWUTS | CLONE_NEWIPC | net) == 0;
+	if (!*uts) {
+		vsl_debug("runner: unshare(NEWNS|NEWUTS|NEWIPC%s): %s; mount namespace only",
+			  net ? "|NEWNET" : "", strerror(errno));
+		if (net && unshare(CLONE_NEWNET) < 0)
+			return vsl_error_set(err, errno,
+					     "--net none: cannot make a network namespace");
+		if (unshare(CLONE_NEWNS) < 0)
+			return vsl_error_set(err, errno, "unshare(CLONE_NEWNS)");
+	}
+	return net ? loopback_up(err) : 0;
+}
+
+static int set_hostname(const char *name, bool uts, struct vsl_error *err)
+{
+	if (!uts)
+		return vsl_error_set(err, 0,
+				     "--hostname %s: no UTS namespace could be made here, so the "
+				     "host name cannot change (drop --hostname)",
+				     name);
+	if (sethostname(name, strlen(name)) < 0)
+		return vsl_error_set(err, errno, "--hostname %s", name);
 	return 0;
 }
 
@@ -187,13 +227,12 @@ static int child_setup(const struct vsl_launch_spec *spec, struct vsl_error *err
 {
 	bool uts;
 
-	if (enter_namespaces(&uts, err) < 0 || vsl_mounts_setup(spec, err) < 0)
+	if (enter_namespaces(spec, &uts, err) < 0 || vsl_mounts_setup(spec, err) < 0)
 		return -1;
-	if (spec->hostname && !uts)
-		vsl_debug("runner: no UTS namespace; hostname %s not set", spec->hostname);
-	else if (spec->hostname && sethostname(spec->hostname, strlen(spec->hostname)) < 0)
-		vsl_debug("runner: sethostname %s: %s", spec->hostname, strerror(errno));
-	/* docker creates a missing workdir; do it while we are still root. */
+	if (spec->hostname && set_hostname(spec->hostname, uts, err) < 0)
+		return -1;
+	/* docker creates a missing workdir; do it while we are still root. (A read-only root
+	 * has it already, from its skeleton layer: vsl_mounts_points.) */
 	if (vsl_fs_mkdir_p(spec->cwd, 0755, err) < 0)
 		return vsl_error_wrap(err, "workdir");
 	if (switch_ids(spec, err) < 0)
@@ -208,28 +247,66 @@ static int child_setup(const struct vsl_launch_spec *spec, struct vsl_error *err
 	return 0;
 }
 
-static __attribute__((noreturn)) void child_report(int fd, enum vsl_sync_msg msg, int errnum,
-						   const char *text, int code)
+/* One message to the parent, with fd (>= 0) attached as SCM_RIGHTS. */
+static int send_sync(int sock, enum vsl_sync_msg msg, int errnum, const char *text, int fd)
 {
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
 	struct vsl_sync s;
+	struct iovec iov = { .iov_base = &s, .iov_len = sizeof s };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 
 	memset(&s, 0, sizeof s);
 	s.msg = msg;
 	s.errnum = errnum;
-	snprintf(s.text, sizeof s.text, "%s", text ? text : "unknown error");
-	if (write(fd, &s, sizeof s) != (ssize_t)sizeof s) {
-		/* The parent is gone or the pipe broke: nobody else can report it. */
+	snprintf(s.text, sizeof s.text, "%s", text ? text : "");
+	if (fd >= 0) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof ctl);
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = sizeof ctl.buf;
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof fd);
 	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL) == (ssize_t)sizeof s ? 0 : -1;
+}
+
+static __attribute__((noreturn)) void child_report(int fd, enum vsl_sync_msg msg, int errnum,
+						   const char *text, int code)
+{
+	/* If this fails the parent is gone or the socket broke: nobody else can report it. */
+	send_sync(fd, msg, errnum, text ? text : "unknown error", -1);
 	_exit(code);
 }
 
+/* -t: a pty from the container's devpts; the master goes to the parent, *slave stays. */
+static int open_terminal(int sock, int *slave, struct vsl_error *err)
+{
+	cleanup_close int master = -1;
+
+	if (vsl_tty_open(&master, slave, err) < 0)
+		return -1;
+	if (send_sync(sock, VSL_SYNC_PTY, 0, "pty", master) < 0)
+		return vsl_error_set(err, errno, "-t: send the pty to vessel");
+	return 0;
+}
+
 static __attribute__((noreturn)) void exec_command(const struct vsl_launch_spec *spec, int fd,
-						   const sigset_t *old)
+						   const sigset_t *old, int slave)
 {
 	char text[sizeof((struct vsl_sync *)0)->text];
+	struct vsl_error err = { 0 };
 	int e, code;
 
-	sigprocmask(SIG_SETMASK, old, NULL);
+	if (slave >= 0 && vsl_tty_make_controlling(slave, &err) < 0)
+		child_report(fd, VSL_SYNC_SETUP_FAILED, err.errnum, err.msg, VSL_EXIT_VESSEL);
+	vsl_signals_restore(old);
 	e = vsl_runner_exec(spec->argv, spec->envp);
 	code = vsl_runner_exec_error(spec->argv[0], e, text, sizeof text);
 	child_report(fd, VSL_SYNC_EXEC_FAILED, e, text, code);
@@ -245,54 +322,85 @@ static __attribute__((noreturn)) void child_main(const struct vsl_launch_spec *s
 						 const sigset_t *old)
 {
 	struct vsl_error err = { 0 };
+	int slave = -1;
 	pid_t cmd;
 
-	if (child_setup(spec, &err) < 0)
+	if (child_setup(spec, &err) < 0 || (spec->terminal && open_terminal(fd, &slave, &err) < 0))
 		child_report(fd, VSL_SYNC_SETUP_FAILED, err.errnum, err.msg, VSL_EXIT_VESSEL);
 	if (getpid() != 1)
-		exec_command(spec, fd, old);
+		exec_command(spec, fd, old, slave);
 	cmd = fork();
 	if (cmd < 0)
 		child_report(fd, VSL_SYNC_SETUP_FAILED, errno, "fork the command", VSL_EXIT_VESSEL);
 	if (cmd == 0)
-		exec_command(spec, fd, old);
-	/* The parent's EOF must come from the command's exec, not from our exit. */
+		exec_command(spec, fd, old, slave);
+	/* The parent's EOF must come from the command's exec, not from our exit; and the pty's
+	 * end must come from the command's exit, not from ours. */
 	close(fd);
+	if (slave >= 0)
+		close(slave);
 	_exit(vsl_signals_forward_wait(cmd, true));
 }
 
-/* Read one whole message; 0 at EOF (the child exec'd or died before saying anything). */
-static ssize_t read_sync(int fd, struct vsl_sync *s)
+/* Keep the fd of an SCM_RIGHTS message in *fd (closing any earlier one). */
+static void take_fd(struct msghdr *mh, int *fd)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int))) {
+			if (*fd >= 0)
+				close(*fd);
+			memcpy(fd, CMSG_DATA(c), sizeof *fd);
+		}
+}
+
+/* Read one whole message (and its fd, if any, into *fd); 0 at EOF (the child exec'd or died
+ * before saying anything). */
+static ssize_t read_sync(int sock, struct vsl_sync *s, int *fd)
 {
 	size_t got = 0;
 
 	while (got < sizeof *s) {
-		ssize_t r = read(fd, (char *)s + got, sizeof *s - got);
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} ctl;
+		struct iovec iov = { .iov_base = (char *)s + got, .iov_len = sizeof *s - got };
+		struct msghdr mh = { .msg_iov = &iov,
+				     .msg_iovlen = 1,
+				     .msg_control = ctl.buf,
+				     .msg_controllen = sizeof ctl.buf };
+		ssize_t r = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
 			return r < 0 ? -1 : (ssize_t)got;
+		take_fd(&mh, fd);
 		got += (size_t)r;
 	}
 	return (ssize_t)got;
 }
 
-static int parent_side(const struct vsl_launch_spec *spec, pid_t pid, int fd, int *exit_code,
+static int parent_side(const struct vsl_launch_spec *spec, pid_t pid, int sock, int *exit_code,
 		       struct vsl_error *err)
 {
 	struct vsl_sync s;
-	ssize_t n = read_sync(fd, &s);
+	cleanup_close int master = -1;
+	ssize_t n = read_sync(sock, &s, &master);
 	char text[sizeof s.text];
 	int status;
 
+	if (n == (ssize_t)sizeof s && s.msg == VSL_SYNC_PTY && master >= 0)
+		n = read_sync(sock, &s, &master);
 	if (n == 0) {
-		*exit_code = vsl_signals_forward_wait(pid, false);
+		*exit_code = master >= 0 ? vsl_tty_relay(steal_fd(&master), pid, spec->interactive)
+					 : vsl_signals_forward_wait(pid, false);
 		return 0;
 	}
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof s)
+	if (n != (ssize_t)sizeof s || s.msg == VSL_SYNC_PTY)
 		return vsl_error_set(err, 0, "the container process died during setup");
 	s.text[sizeof s.text - 1] = '\0';
 	if (s.msg == VSL_SYNC_EXEC_FAILED) {
@@ -312,8 +420,9 @@ static int run_direct(const struct vsl_launcher *self, const struct vsl_launch_s
 
 	(void)self;
 	*exit_code = VSL_EXIT_VESSEL;
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return vsl_error_set(err, errno, "pipe");
+	/* A socket, not a pipe: -t passes the pty master over it. */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+		return vsl_error_set(err, errno, "socketpair");
 	rd = fds[0];
 	vsl_signals_block(&old);
 	/* Only our next fork goes into it, so the container's command is its pid 1. */

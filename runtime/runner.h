@@ -5,13 +5,19 @@
  * child -> parent sync protocol and the PATH lookup.
  *
  * Parent                                  Child (pid 1 of a new PID namespace when possible)
- *   block forwarded signals, pipe, fork
- *                                           own mount (+UTS, IPC) namespace, mounts,
- *                                           hostname, ids, cwd, no_new_privs; then as pid 1
- *                                           fork the command and act as its init, else exec
- *   read the pipe:  EOF                  <- the command exec'd (the pipe is O_CLOEXEC)
- *                   a struct vsl_sync    <- setup or exec failed; the child exits
- *   forward signals until the child exits, return its status
+ *   block forwarded signals, socketpair,
+ *   fork
+ *                                           own mount (+UTS, IPC; NET for --net none)
+ *                                           namespace, mounts, hostname, ids, cwd,
+ *                                           no_new_privs
+ *   read the socket: VSL_SYNC_PTY + fd   <- -t: the master of the container's new pty
+ *                                           then as pid 1 fork the command and act as its
+ *                                           init, else exec (with -t the command first makes
+ *                                           the pty its controlling terminal and stdio)
+ *   read the socket: EOF                 <- the command exec'd (the socket is O_CLOEXEC)
+ *                    a struct vsl_sync   <- setup or exec failed; the child exits
+ *   forward signals (with -t: relay the terminal too, tty.h) until the child exits, return
+ *   its status
  */
 #ifndef VSL_RUNTIME_RUNNER_H
 #define VSL_RUNTIME_RUNNER_H
@@ -24,9 +30,11 @@
 enum vsl_sync_msg {
 	VSL_SYNC_SETUP_FAILED = 1, /* building the container failed; text says why; exit 125 */
 	VSL_SYNC_EXEC_FAILED = 2,  /* execve of the command failed; errnum picks 126 or 127 */
+	VSL_SYNC_PTY = 3,	   /* -t: carries the pty master as SCM_RIGHTS; setup goes on */
 };
 
-/* One message, written with a single write (smaller than PIPE_BUF, so it is atomic). */
+/* One message, sent with a single sendmsg on the SOCK_STREAM socketpair (the receiver reads
+ * until it has the whole struct). */
 struct vsl_sync {
 	uint32_t msg;	/* enum vsl_sync_msg */
 	int32_t errnum; /* errno of the failure */

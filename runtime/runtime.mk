@@ -12,3 +12,4 @@ STUB_MAIN := runtime/main.c
 # Third-party libraries the stub links (from the toolchain sysroot).
 STUB_LIBS := -lfuse3 -lpthread -lzstd -lyajl
 include runtime/sqfs/sqfs.mk
+RUNTIME_SRCS += runtime/tty.c

@@ -14,7 +14,7 @@
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH };
 
-static void wait_set(sigset_t *set)
+void vsl_signals_set(sigset_t *set)
 {
 	sigemptyset(set);
 	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
@@ -30,8 +30,20 @@ void vsl_signals_block(sigset_t *old)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGCHLD, &sa, NULL);
-	wait_set(&set);
+	vsl_signals_set(&set);
 	sigprocmask(SIG_BLOCK, &set, old);
+}
+
+void vsl_signals_restore(const sigset_t *old)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = SIG_DFL;
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		if (forwarded[i] != SIGHUP)
+			sigaction(forwarded[i], &sa, NULL);
+	sigprocmask(SIG_SETMASK, old, NULL);
 }
 
 int vsl_signals_exit_code(int status)
@@ -43,8 +55,7 @@ int vsl_signals_exit_code(int status)
 	return VSL_EXIT_VESSEL;
 }
 
-/* Reap pid (and with reap_all any other exited child); true (and *status) once pid is. */
-static bool reaped(pid_t pid, bool reap_all, int *status)
+bool vsl_signals_reaped(pid_t pid, bool reap_all, int *status)
 {
 	bool done = false;
 	int st;
@@ -78,9 +89,9 @@ int vsl_signals_forward_wait(pid_t pid, bool reap_all)
 	sigset_t set;
 	int status = 0;
 
-	wait_set(&set);
+	vsl_signals_set(&set);
 	/* The child may have exited before we got here; its SIGCHLD is pending then. */
-	if (reaped(pid, reap_all, &status))
+	if (vsl_signals_reaped(pid, reap_all, &status))
 		return vsl_signals_exit_code(status);
 	for (;;) {
 		int sig = sigwaitinfo(&set, &si);
@@ -88,17 +99,21 @@ int vsl_signals_forward_wait(pid_t pid, bool reap_all)
 		if (sig < 0)
 			continue; /* EINTR from a stop/continue */
 		if (sig == SIGCHLD) {
-			if (reaped(pid, reap_all, &status))
+			if (vsl_signals_reaped(pid, reap_all, &status))
 				return vsl_signals_exit_code(status);
 			continue;
 		}
-		if (si.si_code == SI_KERNEL) {
-			vsl_debug(
-				"signal %d came from the terminal to the whole group: not forwarded",
-				sig);
-			continue;
-		}
-		vsl_debug("forwarding signal %d to %ld", sig, (long)pid);
-		kill(pid, sig);
+		vsl_signals_forward(pid, sig, si.si_code, false);
 	}
+}
+
+void vsl_signals_forward(pid_t pid, int sig, int code, bool own_session)
+{
+	if (code == SI_KERNEL && !own_session) {
+		vsl_debug("signal %d came from the terminal to the whole group: not forwarded",
+			  sig);
+		return;
+	}
+	vsl_debug("forwarding signal %d to %ld", sig, (long)pid);
+	kill(pid, sig);
 }

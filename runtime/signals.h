@@ -17,6 +17,15 @@
 void vsl_signals_block(sigset_t *old);
 
 /*
+ * In the container's command, before exec: the mask *old again, and the forwarded signals
+ * other than SIGHUP at their default action. A shell starts a background command with SIGINT
+ * and SIGQUIT ignored, and an ignored signal stays ignored across exec: the container would
+ * never see the ^C or the `kill -INT` we forward, where docker's container starts with every
+ * signal at its default. SIGHUP keeps what it had, so `nohup ./app` still means nohup.
+ */
+void vsl_signals_restore(const sigset_t *old);
+
+/*
  * Forward those signals to pid until it exits; return its exit status as a shell reports
  * it: the exit code, or 128+N after a death by signal N. Signals the kernel sent to our whole
  * process group (a terminal's ^C, ^\, resize or hangup: si_code SI_KERNEL) already reached
@@ -28,5 +37,20 @@ int vsl_signals_forward_wait(pid_t pid, bool reap_all);
 
 /* waitpid status -> exit code (code, or 128+signal). */
 int vsl_signals_exit_code(int status);
+
+/* The set vsl_signals_block blocks: the forwarded signals and SIGCHLD (for a signalfd). */
+void vsl_signals_set(sigset_t *set);
+
+/* Reap pid without blocking (and with reap_all any other exited child); true, with *status,
+ * once pid is reaped (or cannot be: then *status says exit 125). */
+bool vsl_signals_reaped(pid_t pid, bool reap_all, int *status);
+
+/*
+ * Pass signal sig (si_code code) on to pid. A signal the kernel sent (SI_KERNEL: a terminal's
+ * ^C, ^\, resize or hangup) went to our whole process group; it is passed on only when pid
+ * runs in a session of its own (own_session: a container with its own terminal), since
+ * otherwise pid already got it.
+ */
+void vsl_signals_forward(pid_t pid, int sig, int code, bool own_session);
 
 #endif

@@ -465,4 +465,57 @@ vsl_cache_dirs() {
 	find "$VESSEL_CACHE_DIR" -mindepth 1 -maxdepth 1 -type d 2>/dev/null
 }
 
+# vsl_wait_for FILE [SECONDS]: wait (default 30 s) until FILE exists; fail if it never does.
+# For state a container reports through a volume: the wait is bounded, never a sync by sleep.
+vsl_wait_for() {
+	_n=$((${2:-30} * 10))
+	while [ ! -e "$1" ] && [ "$_n" -gt 0 ]; do
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	[ -e "$1" ] || { echo "vsl_wait_for: $1 did not appear" >&2; return 1; }
+}
+
+# vsl_app_pid PID: the app's own pid, given the $! of `vsl_exec APP ... &` (that is timeout's,
+# and timeout passes on only TERM, INT, HUP and QUIT; send other signals here).
+vsl_app_pid() {
+	_c=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
+	if [ -n "$_c" ]; then
+		echo $_c
+		return 0
+	fi
+	for _s in /proc/[0-9]*/stat; do
+		# the fields after "comm)": state ppid ...
+		_pp=$(sed 's/.*) [A-Za-z] \([0-9]*\) .*/\1/' "$_s" 2>/dev/null)
+		if [ "$_pp" = "$1" ]; then
+			_s=${_s%/stat}
+			echo "${_s#/proc/}"
+			return 0
+		fi
+	done
+	echo "vsl_app_pid: no child of $1" >&2
+	return 1
+}
+
+# vsl_runner_script FILE: write FILE, a script that runs its arguments as vsl_exec does (the
+# arch's runner, no time limit), for tools that take a command line, such as script(1).
+vsl_runner_script() {
+	if [ -n "${VSL_RUNNER:-}" ]; then
+		printf '#!/bin/sh\nexec %s "$@"\n' "$VSL_RUNNER" >"$1"
+	elif [ -n "$VSL_QEMU" ]; then
+		printf '#!/bin/sh\nexec unshare -Urm %s "$@"\n' "$VSL_QEMU" >"$1"
+	else
+		printf '#!/bin/sh\nexec "$@"\n' >"$1"
+	fi
+	chmod +x "$1"
+}
+
+# vsl_no_leftovers: no run dir left in $VESSEL_TMPDIR and no mount of the pass's dirs in our
+# mount namespace (the app's own mounts live and die in its namespace).
+vsl_no_leftovers() {
+	_left=$(find "$VESSEL_TMPDIR" -mindepth 1 -maxdepth 1 -name 'vessel-run.*' 2>/dev/null)
+	[ -z "$_left" ] || { echo "left behind: $_left" >&2; return 1; }
+	! grep -F " $VSL_PASS_DIR/" /proc/self/mountinfo >&2
+}
+
 cd "$VSL_PASS_DIR/work" || exit 1

@@ -47,4 +47,18 @@ test_expect_success '--help and --version answer without running the container' 
 	test -s out
 '
 
+test_expect_success '--help lists every option with examples' '
+	vsl_run "$(vsl_app latest)" --help >out &&
+	for o in --env --env-file --volume --workdir --entrypoint --user --read-only --tmpfs \
+		--net --hostname --tty --interactive --help --version Examples:; do
+		grep -q -e "$o" out || { echo "no $o in --help" >&2; exit 1; }
+	done
+'
+
+test_expect_success '--version shows the vessel version and the image digest' '
+	vsl_run "$(vsl_app latest)" --version >out &&
+	grep -x "vessel $(cat "$(dirname "$0")/../../VERSION")" out &&
+	grep -E "^digest: sha256:[0-9a-f]{64}$" out
+'
+
 test_done

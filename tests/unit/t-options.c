@@ -1,14 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The stub's command line and environment rules: every option in every spelling, where
- * parsing stops (--, the first non-option), the unknown-option error, -v syntax, the docker
- * env-file format, and the precedence image Env < --env-file < -e.
+ * parsing stops (--, the first non-option), the unknown-option error, -v and --tmpfs syntax,
+ * short-flag bundles, container path cleaning, the docker env-file format, and the precedence
+ * image Env < --env-file < -e.
  */
 #include "env.h"
 #include "options.h"
 #include "../tap.h"
 
 #include <string.h>
+#include <sys/mount.h>
 
 static char *host_env[] = { "HOME=/home/u", "TERM=xterm", "EMPTY=", NULL };
 
@@ -118,6 +120,120 @@ static void test_errors(void)
 	expect_error(ARGV("-u", "a:b:c"), "invalid user", "two colons in user");
 	expect_error(ARGV("-e", "=x"), "no variable name", "-e =x");
 	expect_error(ARGV("-e", "A B=x"), "whitespace", "-e with a space in the name");
+	expect_error(ARGV("-v", "/h:/a/../.."), "not /", "a ctr path that cleans to /");
+	expect_error(ARGV("--tmpfs", "rel"), "must be absolute", "relative --tmpfs");
+	expect_error(ARGV("--tmpfs", ""), "must be absolute", "empty --tmpfs");
+	expect_error(ARGV("--tmpfs", "/"), "not /", "--tmpfs /");
+	expect_error(ARGV("--tmpfs", "/t:size=1x"), "bad value in tmpfs option 'size=1x'",
+		     "bad size");
+	expect_error(ARGV("--tmpfs", "/t:mode=0999"), "bad value", "non-octal mode");
+	expect_error(ARGV("--tmpfs", "/t:mode=17777"), "bad value", "mode too big");
+	expect_error(ARGV("--tmpfs", "/t:uid=-1"), "bad value", "negative uid");
+	expect_error(ARGV("--tmpfs", "/t:size="), "bad value", "empty size");
+	expect_error(ARGV("--tmpfs", "/t:bogus"), "unknown tmpfs option 'bogus'", "bad word");
+	expect_error(ARGV("--tmpfs", "/t:mpol=x"), "unknown tmpfs option", "unsupported key");
+	expect_error(ARGV("--tmpfs", "/t:size=1m,,ro"), "empty word", "empty word");
+	expect_error(ARGV("--tmpfs", "/t:a,b"), "invalid --tmpfs '/t:a,b'", "names the option");
+	expect_error(ARGV("--net", "bridge"), "invalid --net 'bridge': use host", "--net bridge");
+	expect_error(ARGV("--net=", "x"), "invalid --net ''", "--net=");
+	expect_error(ARGV("--net"), "needs a value", "--net without value");
+	expect_error(ARGV("--hostname", "-x"), "invalid --hostname", "hostname starting with -");
+	expect_error(ARGV("--hostname", "a b"), "invalid --hostname", "hostname with a space");
+	expect_error(ARGV("--hostname", ""), "invalid --hostname", "empty hostname");
+	expect_error(ARGV("--hostname",
+			  "ab123456789012345678901234567890123456789012345678901234567890123"),
+		     "invalid --hostname", "65-character hostname");
+	expect_error(ARGV("--read-only=1"), "takes no value", "--read-only=1");
+	expect_error(ARGV("-itx"), "unknown option -itx", "a bundle with an unknown letter");
+	expect_error(ARGV("-it", "-e"), "needs a value", "-e at the end");
+	expect_error(ARGV("--tty=yes"), "takes no value", "--tty=yes");
+}
+
+static void test_new_options(void)
+{
+	char **av = ARGV("--read-only", "--tmpfs", "/run", "--tmpfs=/scratch//x/:size=1m,exec",
+			 "--net", "none", "--hostname", "box-1.example", "-t", "--interactive",
+			 "--network=host", "--net=none", "sh");
+	struct vsl_options o;
+	struct vsl_error err = { 0 };
+
+	if (!is_int(parse(av, &o, &err), 0, "new options parse: %s", err.msg ? err.msg : ""))
+		return;
+	ok(o.read_only, "--read-only");
+	is_int(o.n_tmpfs, 2, "two --tmpfs");
+	is_str(o.tmpfs[0].path, "/run", "--tmpfs path");
+	ok(o.tmpfs[0].options == NULL, "--tmpfs without options");
+	is_str(o.tmpfs[1].path, "/scratch/x", "--tmpfs path cleaned");
+	is_str(o.tmpfs[1].options, "size=1m,exec", "--tmpfs options kept");
+	is_int(o.net, VSL_NET_NONE, "the last --net wins");
+	is_str(o.hostname, "box-1.example", "--hostname");
+	ok(o.tty && o.interactive, "-t --interactive");
+	is_int(o.args.n, 1, "the command");
+	vsl_options_free(&o);
+
+	is_int(parse(ARGV("-it", "sh"), &o, &err), 0, "-it parses");
+	ok(o.tty && o.interactive && o.args.n == 1, "-it sets both");
+	ok(o.net == VSL_NET_HOST && !o.read_only, "defaults: host network, writable root");
+	vsl_options_free(&o);
+	is_int(parse(ARGV("-tie", "A=1", "-tiwork", "x"), &o, &err), -1, "-tiwork: w needs /");
+	vsl_error_release(&err);
+	is_int(parse(ARGV("-tieA=1", "-ie", "B=2", "-tu0"), &o, &err), 0, "bundles with values");
+	ok(o.tty && o.interactive, "flags in bundles");
+	is_int(o.env.n, 2, "two -e from bundles");
+	is_str(o.env.v[0], "A=1", "-tieA=1");
+	is_str(o.env.v[1], "B=2", "-ie B=2");
+	is_str(o.user, "0", "-tu0");
+	vsl_options_free(&o);
+}
+
+static void test_tmpfs_options(void)
+{
+	struct vsl_error err = { 0 };
+	unsigned long flags;
+	char *data;
+
+	is_int(vsl_tmpfs_options(NULL, &flags, &data, &err), 0, "no options");
+	ok(flags == (MS_NOSUID | MS_NODEV | MS_NOEXEC), "docker's defaults");
+	is_str(data, "", "no data");
+	free(data);
+	is_int(vsl_tmpfs_options("size=64m,exec,mode=1777,ro,uid=1000,gid=0,nr_inodes=1k", &flags,
+				 &data, &err),
+	       0, "a full set");
+	ok(flags == (MS_NOSUID | MS_NODEV | MS_RDONLY), "exec clears noexec, ro sets rdonly");
+	is_str(data, "size=64m,mode=1777,uid=1000,gid=0,nr_inodes=1k", "data words in order");
+	free(data);
+	is_int(vsl_tmpfs_options("size=50%,suid,dev,rw,noatime", &flags, &data, &err), 0,
+	       "size in %%");
+	ok(flags == (MS_NOEXEC | MS_NOATIME), "suid dev rw");
+	is_str(data, "size=50%", "percent size");
+	free(data);
+	is_int(vsl_tmpfs_options("nr_inodes=5%", &flags, &data, &err), -1, "%% only for size");
+	ok(data == NULL, "no data on error");
+	vsl_error_release(&err);
+}
+
+static void test_path_clean(void)
+{
+	static const char *const cases[][2] = {
+		{ "/", "/" },
+		{ "//", "/" },
+		{ "/a", "/a" },
+		{ "/a/", "/a" },
+		{ "/a//b", "/a/b" },
+		{ "/a/./b/.", "/a/b" },
+		{ "/a/../b", "/b" },
+		{ "/../../etc", "/etc" },
+		{ "/a/b/../../..", "/" },
+		{ "/a/..b/c", "/a/..b/c" },
+		{ "/.x/...", "/.x/..." },
+	};
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char *got = vsl_path_clean(cases[i][0]);
+
+		is_str(got, cases[i][1], "clean %s", cases[i][0]);
+		free(got);
+	}
 }
 
 static void test_env_from_host(void)
@@ -207,9 +323,19 @@ int main(void)
 	test_all_options();
 	test_stops();
 	test_errors();
+	test_new_options();
+	test_tmpfs_options();
+	test_path_clean();
 	test_env_from_host();
 	test_env_file();
 	test_precedence();
 	ok(strstr(vsl_options_help(), "--env-file"), "help mentions --env-file");
+	ok(strstr(vsl_options_help(), "Examples:"), "help has examples");
+	ok(strstr(vsl_options_help(), "--read-only") && strstr(vsl_options_help(), "--tmpfs") &&
+		   strstr(vsl_options_help(), "--net") &&
+		   strstr(vsl_options_help(), "--hostname") &&
+		   strstr(vsl_options_help(), "--tty") &&
+		   strstr(vsl_options_help(), "--interactive"),
+	   "help lists every option");
 	return done_testing();
 }
