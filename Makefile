@@ -164,6 +164,7 @@ demo-run: all
 
 bench: all
 	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/start.sh
+	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/crun.sh
 
 check-container:
 	sh tests/container/check.sh

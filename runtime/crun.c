@@ -10,7 +10,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,14 +104,17 @@ static int report_fd_to_3(int *fd, struct vsl_error *err)
 	return 0;
 }
 
-/* Our own mount namespace, with /sys/fs/cgroup as libcrun can take it. */
-static int prepare_mounts(struct vsl_error *err)
+/*
+ * /sys/fs/cgroup as libcrun can take it, in the stub's own mount namespace. Not in one of the
+ * driver's: a mount namespace more costs a copy of the mount table and, when it goes, an RCU
+ * grace period that the stub would wait for. The cover hides nothing a container of ours needs
+ * (neither launcher gives it cgroups), so it may stay for a fallback to the direct runner.
+ */
+static int prepare_cgroups(struct vsl_error *err)
 {
 	enum vsl_cgroup_layout layout = VSL_CGROUP_NONE;
 	bool covered = false;
 
-	if (unshare(CLONE_NEWNS) < 0)
-		return vsl_error_set(err, errno, "unshare(CLONE_NEWNS)");
 	if (vsl_cgroup_prepare(&layout, &covered, err) < 0)
 		return -1;
 	vsl_debug("crun: cgroups are %s%s", vsl_cgroup_layout_name(layout),
@@ -160,8 +162,7 @@ static int drive(const struct vsl_launch_spec *spec, int *report_fd, struct vsl_
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return vsl_error_set(err, errno, "prctl(PR_SET_PDEATHSIG)");
 	crun_set_output_handler(crun_log, NULL, false);
-	if (prepare_mounts(err) < 0 || !(json = patched_config(spec, err)) ||
-	    report_fd_to_3(report_fd, err) < 0)
+	if (!(json = patched_config(spec, err)) || report_fd_to_3(report_fd, err) < 0)
 		return -1;
 	if (asprintf(&state, "%s/crun", spec->run_dir) < 0) {
 		state = NULL;
@@ -281,7 +282,7 @@ static int attempt(const struct vsl_launch_spec *spec, int *exit_code, bool *sta
 	*exit_code = VSL_EXIT_VESSEL;
 	*started = false;
 	sigprocmask(SIG_SETMASK, NULL, old);
-	if (check_stdio(err) < 0)
+	if (check_stdio(err) < 0 || prepare_cgroups(err) < 0)
 		return -1;
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return vsl_error_set(err, errno, "pipe");
