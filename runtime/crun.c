@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <libcrun/container.h>
@@ -270,11 +271,41 @@ static int check_stdio(struct vsl_error *err)
 	return 0;
 }
 
+/*
+ * With a pseudo-terminal, libcrun puts our stdin's terminal in raw mode and, when done, gives it
+ * the settings of the container's terminal. Keep the caller's and put them back whatever
+ * happened to the driver. SIGTTOU is blocked meanwhile, so a run in the background is not
+ * stopped for it.
+ */
+struct tty_state {
+	bool saved;
+	struct termios tio;
+};
+
+static void tty_save(struct tty_state *t)
+{
+	t->saved = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &t->tio) == 0;
+}
+
+static void tty_restore(const struct tty_state *t)
+{
+	sigset_t ttou, old;
+
+	if (!t->saved)
+		return;
+	sigemptyset(&ttou);
+	sigaddset(&ttou, SIGTTOU);
+	sigprocmask(SIG_BLOCK, &ttou, &old);
+	tcsetattr(STDIN_FILENO, TCSANOW, &t->tio);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 /* One launch through libcrun. *started: the container's own step began (no fallback then). */
 static int attempt(const struct vsl_launch_spec *spec, int *exit_code, bool *started, sigset_t *old,
 		   struct vsl_error *err)
 {
 	cleanup_close int rd = -1;
+	struct tty_state tty;
 	struct outcome o;
 	int fds[2], code;
 	pid_t pid;
@@ -287,6 +318,7 @@ static int attempt(const struct vsl_launch_spec *spec, int *exit_code, bool *sta
 	if (pipe2(fds, O_CLOEXEC) < 0)
 		return vsl_error_set(err, errno, "pipe");
 	rd = fds[0];
+	tty_save(&tty);
 	vsl_signals_block(old);
 	pid = fork();
 	if (pid == 0) {
@@ -298,6 +330,7 @@ static int attempt(const struct vsl_launch_spec *spec, int *exit_code, bool *sta
 		return vsl_error_set(err, errno, "fork");
 	vsl_debug("crun: driver process %ld", (long)pid);
 	code = vsl_signals_forward_wait(pid, false);
+	tty_restore(&tty);
 	read_reports(rd, &o);
 	*started = o.started;
 	return result(spec, &o, code, exit_code, err);

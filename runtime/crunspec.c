@@ -389,7 +389,6 @@ int vsl_crunspec_build(const char *json, size_t len, const struct vsl_launch_spe
 
 bool vsl_crunspec_want_terminal(bool tty_opt, bool interactive_opt, bool stdin_is_tty)
 {
-	if (tty_opt)
-		return true;
-	return !interactive_opt && stdin_is_tty;
+	/* libcrun puts our stdin in raw mode for a terminal, and fails when it is none. */
+	return stdin_is_tty && (tty_opt || !interactive_opt);
 }

@@ -46,8 +46,9 @@ struct vsl_crunspec_extra {
 int vsl_crunspec_build(const char *json, size_t len, const struct vsl_launch_spec *spec,
 		       const struct vsl_crunspec_extra *x, char **out, struct vsl_error *err);
 
-/* Whether crun gets a pseudo-terminal: -t asks for one, -i alone for none, else one exactly when
- * stdin is a terminal (a container run from a shell behaves like a program run from it). Pure. */
+/* Whether crun gets a pseudo-terminal: only when stdin is a terminal (libcrun relays it and puts
+ * it in raw mode); then -t asks for one, -i alone for none, and neither gets one (a container run
+ * from a shell behaves like a program run from it). Pure. */
 bool vsl_crunspec_want_terminal(bool tty_opt, bool interactive_opt, bool stdin_is_tty);
 
 #endif

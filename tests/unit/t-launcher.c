@@ -106,7 +106,8 @@ static void test_judge(void)
 
 static void test_terminal(void)
 {
-	ok(vsl_crunspec_want_terminal(true, false, false), "-t without a tty on stdin");
+	ok(!vsl_crunspec_want_terminal(true, false, false), "-t without a tty on stdin: none");
+	ok(vsl_crunspec_want_terminal(true, false, true), "-t with a tty on stdin");
 	ok(vsl_crunspec_want_terminal(true, true, true), "-it");
 	ok(!vsl_crunspec_want_terminal(false, true, true), "-i alone: no terminal");
 	ok(vsl_crunspec_want_terminal(false, false, true), "neither: stdin is a tty");
