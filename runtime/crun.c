@@ -53,6 +53,25 @@ static void crun_log(int errnum, const char *msg, bool warning, void *arg)
 		  errnum ? strerror(errnum) : "");
 }
 
+/* A few of libcrun's warnings go to a FILE (context.output_handler_arg, else stderr): this one
+ * makes them debug lines too. */
+static ssize_t debug_write(void *cookie, const char *buf, size_t n)
+{
+	(void)cookie;
+	vsl_debug("crun: %.*s", (int)(n && buf[n - 1] == '\n' ? n - 1 : n), buf);
+	return (ssize_t)n;
+}
+
+static FILE *debug_stream(void)
+{
+	cookie_io_functions_t io = { .write = debug_write };
+	FILE *f = fopencookie(NULL, "w", io);
+
+	if (f)
+		setvbuf(f, NULL, _IOLBF, 0);
+	return f;
+}
+
 /* libcrun_error_t -> struct vsl_error, releasing the former. */
 static int from_crun(libcrun_error_t *cerr, struct vsl_error *err, const char *what)
 {
@@ -144,6 +163,7 @@ static int run_container(const struct vsl_launch_spec *spec, const char *json, c
 	ctx.preserve_fds = 1;
 	ctx.fifo_exec_wait_fd = -1;
 	ctx.output_handler = crun_log;
+	ctx.output_handler_arg = debug_stream();
 	ctx.force_no_cgroup = true;
 	ctx.no_new_keyring = true;
 	c = libcrun_container_load_from_memory(json, &cerr);
