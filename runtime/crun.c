@@ -176,12 +176,14 @@ static int run_container(const struct vsl_launch_spec *spec, const char *json, c
 }
 
 /* The crun driver: a child of the stub; returns the container's status or -1. */
-static int drive(const struct vsl_launch_spec *spec, int *report_fd, struct vsl_error *err)
+static int drive(const struct vsl_launch_spec *spec, pid_t stub, int *report_fd,
+		 struct vsl_error *err)
 {
 	cleanup_free char *json = NULL, *state = NULL;
 
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		return vsl_error_set(err, errno, "prctl(PR_SET_PDEATHSIG)");
+	/* Checked after setting it: the stub may have died before. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || getppid() != stub)
+		return vsl_error_set(err, errno, "prctl(PR_SET_PDEATHSIG), or the stub is gone");
 	crun_set_output_handler(crun_log, NULL, false);
 	if (!(json = patched_config(spec, err)) || report_fd_to_3(report_fd, err) < 0)
 		return -1;
@@ -193,11 +195,12 @@ static int drive(const struct vsl_launch_spec *spec, int *report_fd, struct vsl_
 	return run_container(spec, json, state, err);
 }
 
-static __attribute__((noreturn)) void driver_main(const struct vsl_launch_spec *spec, int report_fd)
+static __attribute__((noreturn)) void driver_main(const struct vsl_launch_spec *spec, pid_t stub,
+						  int report_fd)
 {
 	struct vsl_error err = { 0 };
 	struct vsl_sync s;
-	int code = drive(spec, &report_fd, &err);
+	int code = drive(spec, stub, &report_fd, &err);
 
 	if (code >= 0)
 		_exit(code);
@@ -328,7 +331,7 @@ static int attempt(const struct vsl_launch_spec *spec, int *exit_code, bool *sta
 	struct tty_state tty;
 	struct outcome o;
 	int fds[2], code;
-	pid_t pid;
+	pid_t pid, stub = getpid();
 
 	*exit_code = VSL_EXIT_VESSEL;
 	*started = false;
@@ -343,7 +346,7 @@ static int attempt(const struct vsl_launch_spec *spec, int *exit_code, bool *sta
 	pid = fork();
 	if (pid == 0) {
 		close(rd);
-		driver_main(spec, fds[1]);
+		driver_main(spec, stub, fds[1]);
 	}
 	close(fds[1]);
 	if (pid < 0)
