@@ -32,7 +32,7 @@ VSL_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffunction-sections -fdata-se
 	-ffile-prefix-map=$(CURDIR)/= -ffile-prefix-map=$(TC_DIR)=/vessel-toolchain \
 	-Icommon -Iruntime -Ibuilder -Itests -DVSL_VERSION='"$(VERSION)"'
 VSL_LDFLAGS := -static -Wl,--gc-sections -Wl,--build-id=none
-LIBCRUN_USERS := tests/unit/t-toolchain.c
+LIBCRUN_USERS := tests/unit/t-toolchain.c $(STUB_SRCS)
 THIRD_PARTY_LIBS := -lcrun -lfuse3 -lseccomp -lcap -lyajl -lzstd -lz -lpthread
 UNIT_TESTS := $(patsubst tests/unit/%.c,%,$(wildcard tests/unit/t-*.c))
 
@@ -64,7 +64,7 @@ $(BUILD)/$(1)/lib/%.a:
 LIBS_$(1) := $(BUILD)/$(1)/lib/libvsl-builder.a $(BUILD)/$(1)/lib/libvsl-runtime.a \
 	$(BUILD)/$(1)/lib/libvsl-common.a
 
-$(BUILD)/$(1)/bin/vessel-stub: $$(call objs,$(1),$$(STUB_MAIN)) $$(LIBS_$(1))
+$(BUILD)/$(1)/bin/vessel-stub: $$(call objs,$(1),$$(STUB_MAIN) $$(STUB_SRCS)) $$(LIBS_$(1))
 	@mkdir -p $$(@D)
 	$$(call say,LD,$$@)
 	$(Q)$$(CC_$(1)) $$(VSL_LDFLAGS) -s -o $$@ $$^ $$(STUB_LIBS)
@@ -164,6 +164,7 @@ demo-run: all
 
 bench: all
 	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/start.sh
+	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/crun.sh
 
 check-container:
 	sh tests/container/check.sh

@@ -4,9 +4,8 @@
  */
 #include "launch.h"
 
+#include <stdio.h>
 #include <string.h>
-
-#include "log.h"
 
 const char *vsl_path_name(enum vsl_path p)
 {
@@ -70,9 +69,89 @@ enum vsl_path vsl_path_choose(const struct vsl_path_inputs *in, struct vsl_error
 	return VSL_PATH_NONE;
 }
 
-const struct vsl_launcher *vsl_launcher_choose(bool crun_disabled)
+const char *vsl_launcher_kind_name(enum vsl_launcher_kind k)
 {
-	vsl_debug("launcher: direct runner (%s)",
-		  crun_disabled ? "VESSEL_RUNTIME_DISABLE_CRUN=1" : "libcrun is not built in");
-	return &vsl_launcher_direct;
+	switch (k) {
+	case VSL_LAUNCHER_DIRECT:
+		return "direct";
+	case VSL_LAUNCHER_CRUN:
+		return "crun";
+	case VSL_LAUNCHER_NONE:
+		break;
+	}
+	return "none";
+}
+
+static bool knob_on(const char *v)
+{
+	return v && *v && strcmp(v, "0") != 0;
+}
+
+static enum vsl_launcher_kind pick(struct vsl_launcher_choice *out, enum vsl_launcher_kind k,
+				   bool forced, const char *why, const char *detail)
+{
+	out->kind = k;
+	out->forced = forced;
+	snprintf(out->why, sizeof out->why, "%s%s%s%s", why, detail ? " (" : "",
+		 detail ? detail : "", detail ? ")" : "");
+	return k;
+}
+
+/* VESSEL_RUNTIME=crun: libcrun or a clear error, never a silent direct runner. */
+static enum vsl_launcher_kind forced_crun(const struct vsl_launcher_inputs *in,
+					  struct vsl_launcher_choice *out, struct vsl_error *err)
+{
+	if (knob_on(in->disable_crun))
+		vsl_error_set(
+			err, 0,
+			"VESSEL_RUNTIME=crun contradicts VESSEL_RUNTIME_DISABLE_CRUN=%s; unset "
+			"one of them",
+			in->disable_crun);
+	else if (!in->crun_built)
+		vsl_error_set(
+			err, 0,
+			"VESSEL_RUNTIME=crun, but this runtime has no libcrun built in; unset "
+			"VESSEL_RUNTIME to use the direct runner");
+	else if (in->emulated)
+		vsl_error_set(err, 0,
+			      "VESSEL_RUNTIME=crun, but libcrun cannot run under an emulator (%s); "
+			      "unset VESSEL_RUNTIME to use the direct runner",
+			      in->emulated_why ? in->emulated_why : "qemu-user");
+	else
+		return pick(out, VSL_LAUNCHER_CRUN, true, "VESSEL_RUNTIME=crun", NULL);
+	return pick(out, VSL_LAUNCHER_NONE, true, "", NULL);
+}
+
+enum vsl_launcher_kind vsl_launcher_choose(const struct vsl_launcher_inputs *in,
+					   struct vsl_launcher_choice *out, struct vsl_error *err)
+{
+	const char *rt = in->runtime && *in->runtime ? in->runtime : NULL;
+
+	memset(out, 0, sizeof *out);
+	if (rt && strcmp(rt, "crun") == 0)
+		return forced_crun(in, out, err);
+	if (rt && strcmp(rt, "direct") != 0) {
+		vsl_error_set(err, 0, "VESSEL_RUNTIME='%s' is not one of crun, direct", rt);
+		return pick(out, VSL_LAUNCHER_NONE, false, "", NULL);
+	}
+	if (rt)
+		return pick(out, VSL_LAUNCHER_DIRECT, true, "VESSEL_RUNTIME=direct", NULL);
+	if (knob_on(in->disable_crun))
+		return pick(out, VSL_LAUNCHER_DIRECT, true, "VESSEL_RUNTIME_DISABLE_CRUN=1", NULL);
+	if (!in->crun_built)
+		return pick(out, VSL_LAUNCHER_DIRECT, false, "libcrun is not built in", NULL);
+	/* libcrun needs PR_SET_CHILD_SUBREAPER, which qemu-user refuses (EINVAL). */
+	if (in->emulated)
+		return pick(out, VSL_LAUNCHER_DIRECT, false, "running under an emulator",
+			    in->emulated_why ? in->emulated_why : "qemu-user");
+	return pick(out, VSL_LAUNCHER_CRUN, false, "the default", NULL);
+}
+
+void vsl_terminal_choose(bool tty_opt, bool interactive_opt, bool stdin_tty, bool stdout_tty,
+			 bool *terminal, bool *interactive)
+{
+	bool auto_tty = !tty_opt && !interactive_opt && stdin_tty && stdout_tty;
+
+	*terminal = tty_opt || auto_tty;
+	*interactive = interactive_opt || auto_tty;
 }

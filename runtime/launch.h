@@ -3,8 +3,9 @@
  * The two choices the stub makes, and the seams where new paths and launchers plug in:
  *   - the payload path: how the image's rootfs becomes a directory (FUSE over the squashfs
  *     section, or the tar.zst extracted into the cache);
- *   - the launcher: what turns that directory plus a spec into a running container (the
- *     direct runner here; libcrun later). Every launcher takes the same vsl_launch_spec.
+ *   - the launcher: what turns that directory plus a spec into a running container: libcrun
+ *     (crun.c) where it can run, else the direct runner (runner.c). Every launcher takes the
+ *     same vsl_launch_spec.
  * The choice functions are pure, so the fallback rules are unit-tested as a table.
  */
 #ifndef VSL_RUNTIME_LAUNCH_H
@@ -34,6 +35,16 @@ struct vsl_path_inputs {
 enum vsl_path vsl_path_choose(const struct vsl_path_inputs *in, struct vsl_error *err);
 const char *vsl_path_name(enum vsl_path p);
 
+/*
+ * Whether the container gets a terminal of its own, and our input relayed to it: -t asks for
+ * one, -i alone for none (docker's rules). With neither, a run from an interactive terminal
+ * (stdin and stdout both terminals) gets one, keys passed on, as `docker run -it` would: a shell
+ * then has job control under either launcher. Output to a pipe or a file never goes through a
+ * pty, which would turn \n into \r\n. Pure.
+ */
+void vsl_terminal_choose(bool tty_opt, bool interactive_opt, bool stdin_tty, bool stdout_tty,
+			 bool *terminal, bool *interactive);
+
 /* What to run and how, ready for any launcher. Host paths are absolute and symlink-free. */
 struct vsl_launch_spec {
 	const char *rootfs; /* the container's "/" (a mount point: overlay or bind) */
@@ -55,6 +66,9 @@ struct vsl_launch_spec {
 	enum vsl_net net; /* VSL_NET_NONE: own network namespace, lo only */
 	bool interactive; /* -i: with terminal, our stdin is relayed to it (raw mode when a tty);
 			   * without terminal stdin is shared whatever -i says */
+	const char *config_json; /* the embedded config.json (libcrun patches it), not NUL-ended */
+	size_t config_len;
+	const char *run_dir; /* the per-run dir (rundir.h): libcrun keeps its state in it */
 };
 
 struct vsl_launcher {
@@ -72,8 +86,36 @@ struct vsl_launcher {
 /* The direct runner (runner.c): fork, pivot_root, exec. Works everywhere, including qemu. */
 extern const struct vsl_launcher vsl_launcher_direct;
 
-/* The launcher to use. crun_disabled is $VESSEL_RUNTIME_DISABLE_CRUN=1; libcrun is not built
- * in yet, so this is the direct runner for now. */
-const struct vsl_launcher *vsl_launcher_choose(bool crun_disabled);
+enum vsl_launcher_kind {
+	VSL_LAUNCHER_NONE = 0, /* a contradiction in the knobs: err says which */
+	VSL_LAUNCHER_DIRECT,
+	VSL_LAUNCHER_CRUN,
+};
+
+struct vsl_launcher_inputs {
+	bool crun_built;	  /* libcrun is linked into this stub */
+	const char *runtime;	  /* $VESSEL_RUNTIME: "crun", "direct", or NULL/"" (automatic) */
+	const char *disable_crun; /* $VESSEL_RUNTIME_DISABLE_CRUN: "1" forces the direct runner */
+	bool emulated;		  /* running under an emulator such as qemu-user (emulation.h) */
+	const char *emulated_why; /* what gave it away, for the messages */
+};
+
+struct vsl_launcher_choice {
+	enum vsl_launcher_kind kind;
+	/* The user asked for this launcher by name (VESSEL_RUNTIME): when libcrun then fails to
+	 * set up, that is an error instead of a fallback to the direct runner. */
+	bool forced;
+	char why[200]; /* the reason, for the VESSEL_DEBUG=1 line */
+};
+
+/*
+ * The launcher to use: libcrun where it is built in and can run, else the direct runner.
+ * VESSEL_RUNTIME_DISABLE_CRUN=1 and VESSEL_RUNTIME=direct force the direct runner;
+ * VESSEL_RUNTIME=crun forces libcrun, and is an error (VSL_LAUNCHER_NONE) where libcrun cannot
+ * run (not built in, emulated) or when the other knob disables it. Pure.
+ */
+enum vsl_launcher_kind vsl_launcher_choose(const struct vsl_launcher_inputs *in,
+					   struct vsl_launcher_choice *out, struct vsl_error *err);
+const char *vsl_launcher_kind_name(enum vsl_launcher_kind k);
 
 #endif

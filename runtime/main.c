@@ -17,6 +17,8 @@
 
 #include "cleanup.h"
 #include "config.h"
+#include "crun.h"
+#include "emulation.h"
 #include "env.h"
 #include "error.h"
 #include "extract.h"
@@ -183,6 +185,9 @@ struct run_state {
 	struct vsl_options opt;
 	struct vsl_payload payload;
 	struct vsl_config cfg;
+	char *config_json; /* the config section as it is, for libcrun */
+	size_t config_len;
+	const struct vsl_launcher *launcher;
 	struct vsl_strlist env;
 	struct vsl_strlist argv;
 	struct vsl_ns ns;
@@ -196,11 +201,9 @@ struct run_state {
 
 static int load_config(struct run_state *s, struct vsl_error *err)
 {
-	cleanup_free char *json = NULL;
-	size_t len;
-
-	json = vsl_payload_read_small(&s->payload, VSL_SECTION_CONFIG, &len, err);
-	if (!json || vsl_config_parse(json, len, &s->cfg, err) < 0)
+	s->config_json =
+		vsl_payload_read_small(&s->payload, VSL_SECTION_CONFIG, &s->config_len, err);
+	if (!s->config_json || vsl_config_parse(s->config_json, s->config_len, &s->cfg, err) < 0)
 		return -1;
 	if (build_env(&s->opt, &s->cfg, &s->env, err) < 0 ||
 	    build_argv(&s->opt, &s->cfg, &s->payload, &s->argv, err) < 0 ||
@@ -340,6 +343,10 @@ static int prepare_rundir(struct run_state *s, const char *cache, bool userns,
 /* What to run, for any launcher: the image config under the options. */
 static void fill_spec(const struct run_state *s, struct vsl_launch_spec *spec)
 {
+	bool terminal, interactive;
+
+	vsl_terminal_choose(s->opt.tty, s->opt.interactive, isatty(STDIN_FILENO) == 1,
+			    isatty(STDOUT_FILENO) == 1, &terminal, &interactive);
 	*spec = (struct vsl_launch_spec){
 		.rootfs = s->rd.merged,
 		.argv = s->argv.v,
@@ -352,14 +359,16 @@ static void fill_spec(const struct run_state *s, struct vsl_launch_spec *spec)
 		.n_additional_gids = s->cfg.n_additional_gids,
 		.hostname = s->opt.hostname ? s->opt.hostname : s->cfg.hostname,
 		.readonly_root = s->cfg.root_readonly || s->opt.read_only,
-		/* -t only: without it the container shares our stdio, a terminal included. */
-		.terminal = s->opt.tty,
+		.terminal = terminal,
 		.volumes = s->opt.volumes,
 		.n_volumes = s->opt.n_volumes,
 		.tmpfs = s->opt.tmpfs,
 		.n_tmpfs = s->opt.n_tmpfs,
 		.net = s->opt.net,
-		.interactive = s->opt.interactive,
+		.interactive = interactive,
+		.config_json = s->config_json,
+		.config_len = s->config_len,
+		.run_dir = s->rd.path,
 	};
 }
 
@@ -401,10 +410,37 @@ static int prepare_root(struct run_state *s, struct vsl_error *err)
 	return 0;
 }
 
+/* libcrun where it can run, else the direct runner (launch.h has the rules). */
+static const struct vsl_launcher *choose_launcher(struct vsl_error *err)
+{
+	struct vsl_emulation_probe probe;
+	struct vsl_launcher_choice c;
+	char why[160];
+	struct vsl_launcher_inputs in = {
+		.crun_built = true,
+		.runtime = getenv("VESSEL_RUNTIME"),
+		.disable_crun = getenv("VESSEL_RUNTIME_DISABLE_CRUN"),
+		.emulated_why = why,
+	};
+
+	vsl_emulation_probe(&probe);
+	in.emulated = vsl_emulation_judge(&probe, why, sizeof why);
+	switch (vsl_launcher_choose(&in, &c, err)) {
+	case VSL_LAUNCHER_CRUN:
+		vsl_debug("launcher: crun: %s", c.why);
+		return c.forced ? &vsl_launcher_crun_strict : &vsl_launcher_crun;
+	case VSL_LAUNCHER_DIRECT:
+		vsl_debug("launcher: direct: %s", c.why);
+		return &vsl_launcher_direct;
+	case VSL_LAUNCHER_NONE:
+		break;
+	}
+	return NULL;
+}
+
 static int launch(struct run_state *s, int *exit_code, struct vsl_error *err)
 {
-	const char *no_crun = getenv("VESSEL_RUNTIME_DISABLE_CRUN");
-	const struct vsl_launcher *l = vsl_launcher_choose(no_crun && strcmp(no_crun, "1") == 0);
+	const struct vsl_launcher *l = s->launcher;
 	struct vsl_launch_spec spec;
 	struct vsl_error ferr = { 0 };
 	int r;
@@ -461,6 +497,7 @@ static void teardown(struct run_state *s)
 	vsl_strlist_free(&s->argv);
 	vsl_strlist_free(&s->env);
 	vsl_config_free(&s->cfg);
+	free(s->config_json);
 	vsl_payload_close(&s->payload);
 	vsl_options_free(&s->opt);
 }
@@ -483,8 +520,8 @@ int main(int argc, char *argv[])
 		vsl_die_err(VSL_EXIT_VESSEL, &err);
 	if (s.opt.version)
 		return print_version(&s.payload);
-	if (load_config(&s, &err) < 0 || prepare_root(&s, &err) < 0 ||
-	    launch(&s, &code, &err) < 0) {
+	if (load_config(&s, &err) < 0 || !(s.launcher = choose_launcher(&err)) ||
+	    prepare_root(&s, &err) < 0 || launch(&s, &code, &err) < 0) {
 		teardown(&s);
 		vsl_die_err(code, &err);
 	}

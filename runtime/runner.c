@@ -145,7 +145,7 @@ static int resolve_user(const char *spec, uint32_t *uid, uint32_t *gid, struct v
 	return r;
 }
 
-static int switch_ids(const struct vsl_launch_spec *spec, struct vsl_error *err)
+int vsl_runner_switch_ids(const struct vsl_launch_spec *spec, struct vsl_error *err)
 {
 	uint32_t uid = spec->uid, gid = spec->gid;
 	size_t n = spec->user ? 0 : spec->n_additional_gids;
@@ -235,7 +235,7 @@ static int child_setup(const struct vsl_launch_spec *spec, struct vsl_error *err
 	 * has it already, from its skeleton layer: vsl_mounts_points.) */
 	if (vsl_fs_mkdir_p(spec->cwd, 0755, err) < 0)
 		return vsl_error_wrap(err, "workdir");
-	if (switch_ids(spec, err) < 0)
+	if (vsl_runner_switch_ids(spec, err) < 0)
 		return -1;
 	if (chdir(spec->cwd) < 0)
 		return vsl_error_set(err, errno, "chdir to the workdir %s", spec->cwd);

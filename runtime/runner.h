@@ -54,4 +54,9 @@ int vsl_runner_exec(char *const argv[], char *const envp[]);
 /* The exit code and message for an exec failure: 127 "not found", 126 otherwise. */
 int vsl_runner_exec_error(const char *cmd, int errnum, char *buf, size_t size);
 
+/* Become the container's user: spec->user resolved in the image's /etc/passwd and /etc/group
+ * (read from "/", so call it after pivot_root), else spec->uid/gid and its additional gids. Also
+ * used by the libcrun launcher's in-container step (crun_exec.c), so both behave alike. */
+int vsl_runner_switch_ids(const struct vsl_launch_spec *spec, struct vsl_error *err);
+
 #endif

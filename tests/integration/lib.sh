@@ -18,6 +18,12 @@
 # each "pass" with its own HOME, cache and tmp
 # dirs under one per-test temp dir, and merges both passes into one TAP stream, naming each
 # test "[ARCH/root]" or "[ARCH/user]". Run by a non-root user, there is only the user pass.
+# Where libcrun can run (natively), each pass runs once per launcher: "crun" (VESSEL_RUNTIME=crun,
+# so a run that cannot use libcrun fails instead of falling back) and "direct"
+# (VESSEL_RUNTIME_DISABLE_CRUN=1), named "[ARCH/root/crun]", "[ARCH/root/direct]" and so on; the
+# apps a pass builds are shared by its launchers. Under qemu the stub picks the direct runner
+# itself, and there is one pass per user as before. Tests that run no container
+# (VSL_FIXTURES=none) have no launcher dimension either.
 #
 # Inside a pass, test bodies run in a subshell (variables and cd do not leak between tests)
 # with the pass's work dir as cwd. Helpers for bodies:
@@ -35,14 +41,18 @@
 # pass), NATIVE / QEMU, SKOPEO, and how many ids the container has: ALLIDS (real root, native:
 # every uid exists) / IDRANGE (a subordinate id range is mapped: 0 -> the user, 1..65535 or more
 # -> /etc/subuid's range, through newuidmap) / ONEID (only uid 0 is mapped: a user without a
-# range, or root under `unshare -Urm` for qemu).
+# range, or root under `unshare -Urm` for qemu), CRUN / DIRECT (the launcher the pass forces;
+# neither when the stub chooses).
 # Variables: VSL_ARCH (x86_64|aarch64), VSL_OCI_ARCH (amd64|arm64), VSL_PASS (root|user),
+# VSL_LAUNCHER (crun|direct, or empty when the stub chooses),
 # VSL_FIXTURE_BUSYBOX (OCI layout dir), VSL_FIXTURE_ARCHIVES (if the test asked for it by setting
 # VSL_FIXTURES="busybox archives" before sourcing), VESSEL_CACHE_DIR, VESSEL_TMPDIR.
 # Knobs: VSL_BUILD (default <repo>/build), VSL_VESSEL, VESSEL_STUB_DIR, VSL_RUNNER (a command
 # prefix replacing the arch's runner), VSL_TEST_USER (default vesseltest), VSL_TEST_TMPDIR,
 # VSL_TEST_KEEP=1 (keep the temp dir), VSL_TEST_VERBOSE=1 (show every body's output),
-# VSL_TIMEOUT (seconds per vsl_run, default 60), VSL_TEST_PASSES ("root user" by default).
+# VSL_TIMEOUT (seconds per vsl_run, default 60), VSL_TEST_PASSES ("root user" by default),
+# VSL_TEST_LAUNCHERS ("crun direct" natively, "" under qemu or without fixtures; "" lets the
+# stub choose).
 #
 # Arch facts come from arch/<arch>/arch.mk (ARCH_OCI_*, ARCH_QEMU_*), the only per-arch place.
 
@@ -140,25 +150,34 @@ vsl__subids() {
 	) 9>/tmp/vessel-subid.lock
 }
 
-vsl__prepare_pass() { # vsl__prepare_pass PASS: make its dirs, print the dir
-	_d=$vsl__tmp/$1
-	mkdir -p "$_d/home" "$_d/xdg-cache" "$_d/cache" "$_d/tmp" "$_d/work" "$_d/run" "$_d/apps"
+vsl__prepare_pass() { # vsl__prepare_pass PASS ID: make the dirs of run ID of PASS, print the dir
+	_d=$vsl__tmp/$2
+	mkdir -p "$_d/home" "$_d/xdg-cache" "$_d/cache" "$_d/tmp" "$_d/work" "$_d/run" \
+		"$vsl__tmp/apps-$1"
 	chmod 0700 "$_d/run"
-	[ "$1" = user ] && [ "$(id -u)" = 0 ] && chown -R "$VSL_TEST_USER:" "$_d"
+	[ "$1" = user ] && [ "$(id -u)" = 0 ] && chown -R "$VSL_TEST_USER:" "$_d" "$vsl__tmp/apps-$1"
 	echo "$_d"
 }
 
-# vsl__run_pass PASS OFFSET: run this script as PASS; its TAP goes out renumbered from OFFSET.
-# Leaves the number of tests it saw in $vsl__tmp/PASS.count.
+# vsl__run_pass PASS LAUNCHER OFFSET: run this script as PASS with LAUNCHER forced (empty: the
+# stub chooses); its TAP goes out renumbered from OFFSET. Leaves the number of tests it saw in
+# $vsl__tmp/ID.count, ID being PASS or PASS-LAUNCHER.
 vsl__run_pass() {
-	_pass=$1 _off=$2
-	_dir=$(vsl__prepare_pass "$_pass")
+	_pass=$1 _launcher=$2 _off=$3
+	_id=$_pass${_launcher:+-$_launcher}
+	_dir=$(vsl__prepare_pass "$_pass" "$_id")
 	_user=$(id -un)
 	[ "$_pass" = user ] && [ "$(id -u)" = 0 ] && _user=$VSL_TEST_USER
+	case $_launcher in
+	crun) _knob=VESSEL_RUNTIME=crun ;;
+	direct) _knob=VESSEL_RUNTIME_DISABLE_CRUN=1 ;;
+	*) _knob=VSL_LAUNCHER= ;;
+	esac
 	set -- env USER="$_user" LOGNAME="$_user" HOME="$_dir/home" \
 		XDG_CACHE_HOME="$_dir/xdg-cache" XDG_RUNTIME_DIR="$_dir/run" \
 		VESSEL_CACHE_DIR="$_dir/cache/vessel" VESSEL_TMPDIR="$_dir/tmp" TMPDIR="$_dir/tmp" \
-		VSL_PASS="$_pass" VSL_PASS_DIR="$_dir" VSL_OCI_ARCH="$VSL_OCI_ARCH" \
+		VSL_PASS="$_pass" VSL_PASS_DIR="$_dir" VSL_APPS_DIR="$vsl__tmp/apps-$_pass" \
+		VSL_LAUNCHER="$_launcher" "$_knob" VSL_OCI_ARCH="$VSL_OCI_ARCH" \
 		VSL_QEMU="$VSL_QEMU" VSL_FIXTURE_BUSYBOX="$VSL_FIXTURE_BUSYBOX" \
 		VSL_FIXTURE_ARCHIVES="${VSL_FIXTURE_ARCHIVES:-}" sh "$vsl__script"
 	# Root runs the user pass through setpriv: real and effective ids of the test user, its
@@ -169,9 +188,9 @@ vsl__run_pass() {
 	fi
 	{
 		(cd "$_dir/work" && "$@" </dev/null 2>&1)
-		echo $? >"$vsl__tmp/$_pass.status"
-	} | awk -v off="$_off" -v tag="[$VSL_ARCH/$_pass]" -v cnt="$vsl__tmp/$_pass.count" \
-		-v planf="$vsl__tmp/$_pass.plan" '
+		echo $? >"$vsl__tmp/$_id.status"
+	} | awk -v off="$_off" -v tag="[$VSL_ARCH/$_pass${_launcher:+/$_launcher}]" \
+		-v cnt="$vsl__tmp/$_id.count" -v planf="$vsl__tmp/$_id.plan" '
 		/^(not )?ok [0-9]+/ {
 			i = ($1 == "ok") ? 2 : 3
 			n = $i + 0
@@ -191,6 +210,26 @@ vsl__run_pass() {
 		/^1\.\.[0-9]+/ { print > planf; next }
 		{ print; fflush() }
 		END { print seen + 0 > cnt }'
+}
+
+# vsl__pass_done PASS LAUNCHER: run one pass and account for it in _total, _fail, _skipwhy.
+vsl__pass_done() {
+	_tag=$1${2:+/$2}
+	_id=$1${2:+-$2}
+	vsl__run_pass "$1" "$2" "$_total"
+	_n=$(cat "$vsl__tmp/$_id.count")
+	_st=$(cat "$vsl__tmp/$_id.status")
+	_plan=$(cat "$vsl__tmp/$_id.plan" 2>/dev/null)
+	_total=$((_total + _n))
+	case $_plan in
+	"1..0 # SKIP"*) _skipwhy=${_plan#1..0 # SKIP }; echo "# $_tag pass skipped: $_skipwhy" ;;
+	"1..$_n") [ "$_st" = 0 ] || _fail=1 ;;
+	*)
+		_total=$((_total + 1))
+		_fail=1
+		echo "not ok $_total - [$VSL_ARCH/$_tag] $vsl__name exited with status $_st before test_done (plan: '${_plan:-none}', tests seen: $_n)"
+		;;
+	esac
 }
 
 vsl__driver() {
@@ -237,6 +276,14 @@ vsl__driver() {
 	echo "# $vsl__name: ${test_description:-}"
 	echo "# arch $VSL_ARCH ($VSL_OCI_ARCH), runner: ${_runner:-native}, temp dir $vsl__tmp"
 
+	# The launcher dimension: both launchers where libcrun can run (natively), else the stub's
+	# own choice (one pass).
+	if [ -z "${VSL_TEST_LAUNCHERS+set}" ]; then
+		VSL_TEST_LAUNCHERS=
+		[ -z "$VSL_QEMU" ] && [ "${VSL_FIXTURE_BUSYBOX:-}" != none ] &&
+			VSL_TEST_LAUNCHERS="crun direct"
+	fi
+	[ -n "$VSL_TEST_LAUNCHERS" ] && echo "# launchers: $VSL_TEST_LAUNCHERS"
 	_total=0 _fail=0 _skipwhy=
 	for _pass in ${VSL_TEST_PASSES:-root user}; do
 		if [ "$_pass" = root ] && [ "$(id -u)" != 0 ]; then
@@ -248,20 +295,9 @@ vsl__driver() {
 			continue
 		fi
 		[ "$_pass" = user ] && [ "$(id -u)" = 0 ] && vsl__subids
-		vsl__run_pass "$_pass" "$_total"
-		_n=$(cat "$vsl__tmp/$_pass.count")
-		_st=$(cat "$vsl__tmp/$_pass.status")
-		_plan=$(cat "$vsl__tmp/$_pass.plan" 2>/dev/null)
-		_total=$((_total + _n))
-		case $_plan in
-		"1..0 # SKIP"*) _skipwhy=${_plan#1..0 # SKIP }; echo "# $_pass pass skipped: $_skipwhy" ;;
-		"1..$_n") [ "$_st" = 0 ] || _fail=1 ;;
-		*)
-			_total=$((_total + 1))
-			_fail=1
-			echo "not ok $_total - [$VSL_ARCH/$_pass] $vsl__name exited with status $_st before test_done (plan: '${_plan:-none}', tests seen: $_n)"
-			;;
-		esac
+		for _launcher in ${VSL_TEST_LAUNCHERS:-""}; do
+			vsl__pass_done "$_pass" "$_launcher"
+		done
 	done
 	if [ "$_total" = 0 ]; then
 		echo "1..0 # SKIP ${_skipwhy:-no pass could run}"
@@ -289,6 +325,10 @@ command -v skopeo >/dev/null 2>&1 && vsl__prereqs="$vsl__prereqs SKOPEO "
 # VSL_QUICK=1 skips the slow checks that rebuild the toolchain (for quick local runs; CI and
 # `make test` run them).
 [ -n "${VSL_QUICK:-}" ] && vsl__prereqs="$vsl__prereqs QUICK "
+case ${VSL_LAUNCHER:-} in
+crun) vsl__prereqs="$vsl__prereqs CRUN " ;;
+direct) vsl__prereqs="$vsl__prereqs DIRECT " ;;
+esac
 # ALLIDS: the container can use every uid (real root, run natively). IDRANGE: a subordinate
 # id range is mapped, by the stub (natively: newuidmap, when /etc/subuid and /etc/subgid give
 # this user a range) or by `unshare -rm --map-auto` around qemu. Otherwise only uid 0 is
@@ -406,7 +446,7 @@ vsl_app() {
 	[ $# -gt 0 ] && shift
 	_key=$_tag
 	[ $# -gt 0 ] && _key=$_tag-$(echo "$*" | cksum | cut -d' ' -f1)
-	_app=$VSL_PASS_DIR/apps/$_key
+	_app=${VSL_APPS_DIR:-$VSL_PASS_DIR/apps}/$_key
 	if [ ! -x "$_app" ]; then
 		vsl_build_app "oci:$VSL_FIXTURE_BUSYBOX:$_tag" "$_app" "$@" || return 1
 	fi
@@ -503,7 +543,7 @@ vsl_runner_script() {
 	if [ -n "${VSL_RUNNER:-}" ]; then
 		printf '#!/bin/sh\nexec %s "$@"\n' "$VSL_RUNNER" >"$1"
 	elif [ -n "$VSL_QEMU" ]; then
-		printf '#!/bin/sh\nexec unshare -Urm %s "$@"\n' "$VSL_QEMU" >"$1"
+		printf '#!/bin/sh\nexec %s %s "$@"\n' "$vsl__unshare" "$VSL_QEMU" >"$1"
 	else
 		printf '#!/bin/sh\nexec "$@"\n' >"$1"
 	fi

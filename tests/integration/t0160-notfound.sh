@@ -27,6 +27,12 @@ test_expect_success 'a directory: 126' '
 	test_expect_code 126 vsl_run "$(vsl_app latest)" /tmp
 '
 
+test_expect_success 'an executable that is no program (exec format error): 126' '
+	printf "no shebang, not ELF\n" >notaprog && chmod +x notaprog &&
+	test_expect_code 126 vsl_run "$(vsl_app latest)" -v "$PWD/notaprog:/notaprog:ro" /notaprog 2>err &&
+	grep "notaprog: exec format error" err
+'
+
 test_expect_success 'a missing --entrypoint: 127' '
 	test_expect_code 127 vsl_run "$(vsl_app latest)" --entrypoint /nope
 '

@@ -46,9 +46,23 @@ test_expect_success '-t without any terminal around: output still comes, through
 	test_cmp expect out
 '
 
-test_expect_success !NOSCRIPT 'without -t the container shares our terminal (no pty of its own)' '
+# With neither -t nor -i, a run from a terminal (stdin and stdout) is an interactive one, as
+# `docker run -it` (launch.h, vsl_terminal_choose); with stdout a pipe it never gets a pty.
+# script(1) passes a NUL at the end of its input: the container's terminal echoes it as ^@.
+test_expect_success !NOSCRIPT 'neither -t nor -i, run from a terminal: a pty of its own, as -it' '
 	cat >inner <<-EOF &&
-	../runner.sh "$(cat ../app.path)" sh -c "test -t 0 && echo shared; ls /dev/pts"
+	../runner.sh "$(cat ../app.path)" sh -c "tty; ls /dev/pts"
+	EOF
+	in_tty out.nul inner &&
+	sed "s/\\^@//g" <out.nul >out &&
+	cat out &&
+	grep -E "^/dev/pts/0$" out &&
+	grep -E "^0 +ptmx$" out
+'
+
+test_expect_success !NOSCRIPT 'neither -t nor -i, stdout a pipe: no pty, our terminal is shared' '
+	cat >inner <<-EOF &&
+	../runner.sh "$(cat ../app.path)" sh -c "test -t 0 && echo shared; ls /dev/pts" | cat
 	EOF
 	in_tty out inner &&
 	printf "%s\n" shared ptmx >expect &&

@@ -153,9 +153,34 @@ static void test_lookup(void)
 		diag("could not remove %s", dir);
 }
 
+/* {tty_opt, interactive_opt, stdin_tty, stdout_tty} -> {terminal, interactive} */
+static void test_terminal_choice(void)
+{
+	static const struct {
+		bool t, i, in, out, want_t, want_i;
+		const char *name;
+	} c[] = {
+		{ 1, 0, 0, 0, 1, 0, "-t: a terminal, input not relayed, whatever stdio is" },
+		{ 1, 1, 0, 0, 1, 1, "-it without terminals around" },
+		{ 0, 1, 1, 1, 0, 1, "-i alone: no terminal, even at one" },
+		{ 0, 0, 1, 1, 1, 1, "neither, run from a terminal: as -it" },
+		{ 0, 0, 1, 0, 0, 0, "neither, stdout a pipe: no pty in the pipeline" },
+		{ 0, 0, 0, 1, 0, 0, "neither, stdin a file: none" },
+		{ 0, 0, 0, 0, 0, 0, "neither, no terminals: none" },
+	};
+
+	for (size_t k = 0; k < sizeof c / sizeof c[0]; k++) {
+		bool t = !c[k].want_t, i = !c[k].want_i;
+
+		vsl_terminal_choose(c[k].t, c[k].i, c[k].in, c[k].out, &t, &i);
+		ok(t == c[k].want_t && i == c[k].want_i, "%s", c[k].name);
+	}
+}
+
 int main(void)
 {
 	test_path_choice();
+	test_terminal_choice();
 	test_exec_errors();
 	test_escape();
 	test_lookup();
