@@ -325,7 +325,7 @@ int vsl_build(const struct vsl_build_opts *o, struct vsl_error *err)
 		return -1;
 	if ((o->formats & VSL_FORMAT_SQUASHFS) && !(b.mksquashfs = vsl_mksquashfs_find(err)))
 		return -1;
-	if (vsl_source_open(o->image, &b.src, err) < 0 ||
+	if (vsl_source_open(o->image, o->arch, NULL, &b.src, err) < 0 ||
 	    vsl_source_resolve(b.src, o->arch, &b.img, err) < 0)
 		goto out;
 	vsl_debug("%s: manifest %s, %zu layers", o->image, b.img.manifest_digest, b.img.n_layers);

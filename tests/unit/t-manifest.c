@@ -536,7 +536,7 @@ static int resolve(const char *ref, const char *arch, struct vsl_source **s, str
 		   struct vsl_error *e)
 {
 	*s = NULL;
-	if (vsl_source_open(ref, s, e) < 0)
+	if (vsl_source_open(ref, vsl_arch_find(arch), NULL, s, e) < 0)
 		return -1;
 	return vsl_source_resolve(*s, vsl_arch_find(arch), img, e);
 }
