@@ -56,6 +56,8 @@ struct vsl_image_ref {
  */
 int vsl_image_ref_parse(const char *ref, struct vsl_image_ref *out, struct vsl_error *err);
 void vsl_image_ref_free(struct vsl_image_ref *r);
+/* Whether ref starts with a transport vessel knows ("oci:", "docker://", ...). */
+bool vsl_image_ref_has_transport(const char *ref);
 /* True for the transports that go through skopeo. */
 bool vsl_transport_is_skopeo(enum vsl_transport t);
 /* Pure: whether ref is a docker reference ([DOMAIN[:PORT]/]NAME[:TAG][@sha256:HEX]). */
