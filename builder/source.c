@@ -343,9 +343,14 @@ int vsl_source_resolve(struct vsl_source *s, const struct vsl_arch *arch, struct
 		r = vsl_source_resolve_docker(s, arch, img, err);
 	else
 		r = vsl_source_resolve_oci(s, arch, img, err);
-	if (r < 0)
+	if (r < 0) {
 		vsl_image_free(img);
-	else
-		img->created = config_created(img);
+		return r;
+	}
+	img->created = config_created(img);
+	if (img->n_layers == 0)
+		vsl_warn("%s has no layers: its root filesystem is empty, so its command can only "
+			 "fail to start at run time (is this a FROM scratch image without files?)",
+			 s->name);
 	return r;
 }
