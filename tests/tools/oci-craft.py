@@ -92,6 +92,11 @@ def case_edge3(tf):
     add(tf, "srv/e/gnu-hard", tarfile.LNKTYPE, linkname=LONG_GNU)
 
 
+def case_trusted(tf):
+    # trusted.* can be set by real root only: an unprivileged build keeps it in the tar.zst.
+    add_file(tf, "srv/trusted", b"t\n", pax={"SCHILY.xattr.trusted.vessel": "t"})
+
+
 def case_dotdot(tf):
     add_file(tf, "srv/../../../../../../../../tmp/vessel-escape-dotdot", b"pwned\n")
 
@@ -119,6 +124,7 @@ CASES = {
     "edge1": (case_edge1, tarfile.PAX_FORMAT),
     "edge2": (case_edge2, tarfile.PAX_FORMAT),
     "edge3": (case_edge3, tarfile.GNU_FORMAT),
+    "trusted": (case_trusted, tarfile.PAX_FORMAT),
     "dotdot": (case_dotdot, tarfile.PAX_FORMAT),
     "symlink-out": (case_symlink_out, tarfile.PAX_FORMAT),
     "symlink-abs": (case_symlink_abs, tarfile.PAX_FORMAT),
