@@ -80,7 +80,8 @@ static const char build_usage[] =
 	"  docker save -o myapp.tar myapp:1.0\n"
 	"  vessel build -i docker-archive:myapp.tar:myapp:1.0 -a arm64 -o myapp-arm64\n"
 	"\n"
-	"Exit status: 0 built, 1 the build failed, 2 bad usage.\n";
+	"Exit status: 0 built, 1 the build failed, 2 bad usage; an interrupted build\n"
+	"removes what it made and dies by the signal (130 for ^C).\n";
 
 void vsl_cli_usage(FILE *f)
 {

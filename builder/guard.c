@@ -185,13 +185,31 @@ static void take_terminal_back(void)
 	signal(SIGTTOU, old);
 }
 
-/* Wait for the worker, then kill and reap what is left of its group and any orphans. */
-static int wait_worker(pid_t pid)
+/*
+ * Wait for the worker, then kill and reap what is left of its group and any orphans. ^Z stops
+ * the worker's group (it has the terminal): the guard then stops too, so that the shell sees
+ * its job stopped and takes the terminal back; on `fg` it hands the terminal on again and
+ * continues the group (on `bg`, with no terminal to hand on, the group runs in the background).
+ */
+static int wait_worker(pid_t pid, bool tty)
 {
 	int status = 0;
 
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+	for (;;) {
+		if (waitpid(pid, &status, WUNTRACED) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (!WIFSTOPPED(status))
+			break;
+		if (tty)
+			take_terminal_back();
+		raise(SIGSTOP);
+		if (tty)
+			give_terminal(pid);
+		kill(-pid, SIGCONT);
+	}
 	kill(-pid, SIGKILL);
 	while (waitpid(-1, NULL, 0) > 0 || errno == EINTR)
 		;
@@ -225,7 +243,7 @@ int vsl_guard_run(const char *output, int (*fn)(void *ctx), void *ctx, struct vs
 		tty = give_terminal(pid);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
-	status = pid > 0 ? wait_worker(pid) : 0;
+	status = pid > 0 ? wait_worker(pid, tty) : 0;
 	worker_pgid = 0;
 	if (tty)
 		take_terminal_back();

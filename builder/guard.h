@@ -12,6 +12,7 @@
  * subreaper, so orphaned helpers come back to it), the private dir is removed, and after a
  * signal so are the output's temp files (".NAME.vessel-XXXXXX" next to it) that appeared during
  * the build. The guard then ends the way the worker did: same exit code, or the same signal.
+ * ^Z, fg and bg work as for any job.
  * A SIGKILL of the guard itself cannot be cleaned up after.
  */
 #ifndef VSL_BUILDER_GUARD_H
