@@ -125,6 +125,20 @@ static void log_tail(int fd, char *out, size_t size)
 	memcpy(out, line, strlen(line) + 1);
 }
 
+/* VESSEL_DEBUG=1: all of skopeo's stderr, not just the line the error quotes. */
+static void dump_log(int fd)
+{
+	char buf[LOG_TAIL];
+	off_t off = 0;
+	ssize_t n;
+
+	vsl_debug("skopeo's stderr:");
+	while ((n = pread(fd, buf, sizeof buf, off)) > 0) {
+		fwrite(buf, 1, (size_t)n, stderr);
+		off += n;
+	}
+}
+
 static void status_text(int status, char *out, size_t size)
 {
 	if (WIFEXITED(status))
@@ -256,6 +270,8 @@ static int copy(struct copy *c, struct vsl_error *err)
 		return c->s->ref.tag ? 0 : vsl_error_set(err, ENOMEM, "%s", c->s->name);
 	}
 	log_tail(log, tail, sizeof tail);
+	if (vsl_log_debug_on)
+		dump_log(log);
 	if (explain_platforms(c, err) < 0)
 		return -1;
 	status_text(status, st, sizeof st);
