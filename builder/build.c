@@ -36,6 +36,7 @@ struct build {
 	struct vsl_source *src;
 	struct vsl_image img;
 	struct vsl_image_config cfg;
+	int64_t epoch; /* SOURCE_DATE_EPOCH, or --reproducible's, or -1 */
 	char *staging; /* mkdtemp'ed under $TMPDIR, removed at the end */
 	struct vsl_rootfs *rootfs;
 	int tarzst_fd, squashfs_fd;
@@ -216,7 +217,7 @@ static int make_meta(struct build *b, struct vsl_error *err)
 		.digest = b->img.config_digest,
 		.arch = b->o->arch->oci,
 		.formats = formats,
-		.source_date_epoch = b->o->source_date_epoch,
+		.source_date_epoch = b->epoch,
 	};
 
 	if (b->o->formats & VSL_FORMAT_SQUASHFS)
@@ -240,8 +241,8 @@ static int make_tarzst(struct build *b, struct vsl_error *err)
 		return vsl_error_set(err, errno, "create %s", path);
 	unlink(path);
 	vsl_debug("writing tar.zst of %zu paths", vsl_rootfs_count(b->rootfs));
-	return vsl_rootfs_write_tarzst(b->rootfs, b->tarzst_fd, cpus > 0 ? (int)cpus : 1,
-				       b->o->source_date_epoch, err);
+	return vsl_rootfs_write_tarzst(b->rootfs, b->tarzst_fd, cpus > 0 ? (int)cpus : 1, b->epoch,
+				       err);
 }
 
 /*
@@ -256,8 +257,7 @@ static int make_payloads(struct build *b, struct vsl_error *err)
 
 		vsl_debug("writing squashfs of %zu paths with %s", vsl_rootfs_count(b->rootfs),
 			  tool);
-		if (vsl_squashfs_start(&b->sq, b->rootfs, tool, b->staging, b->o->source_date_epoch,
-				       err) < 0)
+		if (vsl_squashfs_start(&b->sq, b->rootfs, tool, b->staging, b->epoch, err) < 0)
 			return -1;
 	}
 	if ((b->o->formats & VSL_FORMAT_TARZST) && make_tarzst(b, err) < 0)
@@ -325,10 +325,13 @@ int vsl_build(const struct vsl_build_opts *o, struct vsl_error *err)
 		return -1;
 	if ((o->formats & VSL_FORMAT_SQUASHFS) && !(b.mksquashfs = vsl_mksquashfs_find(err)))
 		return -1;
-	if (vsl_source_open(o->image, &b.src, err) < 0 ||
+	if (vsl_source_open(o->image, o->arch, NULL, &b.src, err) < 0 ||
 	    vsl_source_resolve(b.src, o->arch, &b.img, err) < 0)
 		goto out;
 	vsl_debug("%s: manifest %s, %zu layers", o->image, b.img.manifest_digest, b.img.n_layers);
+	b.epoch = o->source_date_epoch;
+	if (b.epoch < 0 && o->reproducible)
+		b.epoch = b.img.created >= 0 ? b.img.created : 0;
 	if (make_staging(&b, err) < 0 || apply_layers(&b, err) < 0 || make_config(&b, err) < 0 ||
 	    make_meta(&b, err) < 0 || make_payloads(&b, err) < 0 || write_output(&b, err) < 0)
 		goto out;

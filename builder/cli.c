@@ -36,7 +36,13 @@ static const char build_usage[] =
 	"                              oci:DIR[:TAG]             an OCI image layout directory\n"
 	"                              oci-archive:TAR[:TAG]     a tarball of an OCI layout\n"
 	"                              docker-archive:TAR[:REF]  a `docker save` tarball\n"
-	"                            (other images: skopeo copy them to one of these first)\n"
+	"                              docker://NAME[:TAG]       a registry image (also NAME[:TAG]\n"
+	"                                                        alone, as with docker pull)\n"
+	"                              docker-daemon:NAME[:TAG], containers-storage:NAME[:TAG],\n"
+	"                              dir:DIR                   (these four need skopeo)\n"
+	"                            A DIR[:TAG] that is an OCI layout directory reads as oci:.\n"
+	"                            Registries on localhost/127.0.0.0/8/[::1] are reached\n"
+	"                            without TLS verification.\n"
 	"  -o, --output FILE         the executable to write (required); it is replaced\n"
 	"                            atomically, and left alone if the build fails\n"
 	"  -a, --arch ARCH           target architecture: amd64 or arm64 (default: this\n"
@@ -47,6 +53,9 @@ static const char build_usage[] =
 	"                                             where FUSE is unavailable\n"
 	"                              squashfs-only  the squashfs alone: a smaller file\n"
 	"                              tar.zst        the tar.zst alone\n"
+	"      --reproducible        bit-identical output for the same image: times as with\n"
+	"                            SOURCE_DATE_EPOCH, taken from the image's created time\n"
+	"                            (0 if it has none) unless SOURCE_DATE_EPOCH is set\n"
 	"  -h, --help                show this help\n"
 	"\n"
 	"Environment:\n"
@@ -57,17 +66,22 @@ static const char build_usage[] =
 	"                         clamp file times to it; without it no build time is recorded\n"
 	"  VESSEL_STUB_DIR        where the vessel-stub-ARCH runtimes are (default:\n"
 	"                         ../libexec/vessel/ next to the vessel executable)\n"
-	"  TMPDIR                 where the layers are unpacked during the build\n"
+	"  TMPDIR                 where the layers are unpacked (and skopeo's copy kept)\n"
+	"                         during the build\n"
+	"  VESSEL_SKOPEO          the skopeo to run (default: skopeo from PATH)\n"
 	"\n"
 	"Examples:\n"
 	"  skopeo copy docker://docker.io/library/busybox:latest oci:busybox:latest\n"
 	"  vessel build --image oci:busybox:latest --output busybox\n"
 	"  ./busybox echo hello\n"
 	"\n"
+	"  vessel build --image busybox:latest --arch arm64 --output busybox-arm64\n"
+	"\n"
 	"  docker save -o myapp.tar myapp:1.0\n"
 	"  vessel build -i docker-archive:myapp.tar:myapp:1.0 -a arm64 -o myapp-arm64\n"
 	"\n"
-	"Exit status: 0 built, 1 the build failed, 2 bad usage.\n";
+	"Exit status: 0 built, 1 the build failed, 2 bad usage; an interrupted build\n"
+	"removes what it made and dies by the signal (130 for ^C).\n";
 
 void vsl_cli_usage(FILE *f)
 {
@@ -165,6 +179,7 @@ static int parse_build(int argc, char **argv, struct vsl_cli *cli, struct vsl_er
 		{ "output", required_argument, NULL, 'o' },
 		{ "arch", required_argument, NULL, 'a' },
 		{ "payload-format", required_argument, NULL, 'F' },
+		{ "reproducible", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -188,6 +203,9 @@ static int parse_build(int argc, char **argv, struct vsl_cli *cli, struct vsl_er
 			break;
 		case 'F':
 			fmt = optarg;
+			break;
+		case 'R':
+			b->reproducible = true;
 			break;
 		case 'h':
 			cli->command = VSL_CMD_BUILD_HELP;

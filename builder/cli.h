@@ -46,6 +46,9 @@ struct vsl_build_opts {
 	unsigned formats;	   /* VSL_FORMAT_* */
 	const char *format_name;   /* as given, for messages */
 	int64_t source_date_epoch; /* -1 when SOURCE_DATE_EPOCH is unset */
+	/* --reproducible: without SOURCE_DATE_EPOCH, the build takes the image's created time
+	 * (0 when the config has none) as if it were SOURCE_DATE_EPOCH. */
+	bool reproducible;
 };
 
 struct vsl_cli {

@@ -9,7 +9,18 @@
 #include "build.h"
 #include "cli.h"
 #include "error.h"
+#include "guard.h"
 #include "log.h"
+
+/* The build, in the guard's worker process: its exit code. */
+static int run_build(void *ctx)
+{
+	struct vsl_error err = { 0 };
+
+	if (vsl_build(ctx, &err) < 0)
+		vsl_die_err(VSL_CLI_EXIT_FAILED, &err);
+	return VSL_CLI_EXIT_OK;
+}
 
 int main(int argc, char **argv)
 {
@@ -29,10 +40,15 @@ int main(int argc, char **argv)
 	case VSL_CMD_VERSION:
 		printf("vessel %s\n", VSL_VERSION);
 		break;
-	case VSL_CMD_BUILD:
-		if (vsl_build(&cli.build, &err) < 0)
+	case VSL_CMD_BUILD: {
+		int code = vsl_guard_run(cli.build.output, run_build, &cli.build, &err);
+
+		if (code < 0)
 			vsl_die_err(VSL_CLI_EXIT_FAILED, &err);
+		if (code != VSL_CLI_EXIT_OK)
+			return code;
 		break;
+	}
 	}
 	if (fflush(stdout) == EOF || ferror(stdout))
 		vsl_die(VSL_CLI_EXIT_FAILED, "writing to stdout failed");

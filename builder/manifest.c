@@ -202,11 +202,6 @@ static int check_image(struct vsl_manifest *m, const char *what, struct vsl_erro
 			"%s: config media type %s is not a JSON container image config "
 			"(want %s); is this an artifact rather than an image?",
 			what, cmt ? cmt : "(none)", VSL_MT_OCI_CONFIG);
-	if (m->n_layers == 0)
-		return vsl_error_set(err, 0,
-				     "%s has no layers, so there is no root filesystem to package; "
-				     "build the image FROM a base or add files to it",
-				     what);
 	for (i = 0; i < m->n_layers; i++)
 		if (vsl_layer_compression(m->layers[i].media_type, err) < 0)
 			return vsl_error_wrap(err, "%s: layer %zu (%s)", what, i,

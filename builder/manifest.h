@@ -46,7 +46,8 @@ struct vsl_manifest {
 	/* VSL_MANIFEST_INDEX: the entries, in document order. */
 	size_t n_manifests;
 	struct vsl_descriptor *manifests;
-	/* VSL_MANIFEST_IMAGE: config and at least one layer, base first. */
+	/* VSL_MANIFEST_IMAGE: config and layers, base first. No layers at all is legal (OCI 1.1:
+	 * the root is an empty directory; docker makes such images FROM scratch). */
 	struct vsl_descriptor config;
 	size_t n_layers;
 	struct vsl_descriptor *layers;
@@ -59,8 +60,7 @@ bool vsl_digest_valid(const char *d);
  * Parse an index or an image manifest. The kind comes from the document's own mediaType, else
  * from hint_media_type (the descriptor that pointed here, may be NULL), else from its shape.
  * what names the document in errors ("manifest sha256:... in oci:DIR"). Checks every digest,
- * the config media type (an image config, i.e. JSON), each layer's media type, and that an image
- * has at least one layer.
+ * the config media type (an image config, i.e. JSON), each layer's media type.
  */
 int vsl_manifest_parse(const void *buf, size_t len, const char *what, const char *hint_media_type,
 		       struct vsl_manifest *m, struct vsl_error *err);
@@ -93,7 +93,7 @@ int vsl_manifest_select_tag(const struct vsl_manifest *idx, const char *what, co
 struct vsl_docker_image {
 	char *config;	  /* path inside the archive */
 	char **repo_tags; /* NULL-terminated, maybe empty */
-	char **layers;	  /* paths inside the archive, base first, at least one */
+	char **layers;	  /* paths inside the archive, base first, maybe none */
 };
 
 struct vsl_docker_manifest {

@@ -64,11 +64,12 @@ static int parse_image(yajl_val obj, const char *what, size_t idx, struct vsl_do
 		if (!im->repo_tags)
 			return vsl_error_set(err, ENOMEM, "%s", name);
 	}
-	if (vsl_strv_len(im->layers) == 0)
-		return vsl_error_set(err, 0,
-				     "%s has no layers, so there is no root filesystem to package; "
-				     "build the image FROM a base or add files to it",
-				     name);
+	if (!im->layers) {
+		/* `docker save` of a FROM scratch image with no files lists no layers. */
+		im->layers = calloc(1, sizeof(char *));
+		if (!im->layers)
+			return vsl_error_set(err, ENOMEM, "%s", name);
+	}
 	for (char **l = im->layers; *l; l++)
 		if (!path_ok(*l))
 			return vsl_error_set(err, 0,

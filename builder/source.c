@@ -15,63 +15,10 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fsutil.h"
 #include "json.h"
 #include "log.h"
 #include "sha256.h"
-
-static const struct {
-	const char *prefix;
-	enum vsl_transport t;
-} transports[] = {
-	{ "oci:", VSL_TRANSPORT_OCI },
-	{ "oci-archive:", VSL_TRANSPORT_OCI_ARCHIVE },
-	{ "docker-archive:", VSL_TRANSPORT_DOCKER_ARCHIVE },
-};
-
-void vsl_image_ref_free(struct vsl_image_ref *r)
-{
-	free(r->path);
-	free(r->tag);
-	r->path = r->tag = NULL;
-}
-
-int vsl_image_ref_parse(const char *ref, struct vsl_image_ref *out, struct vsl_error *err)
-{
-	const char *rest = NULL, *colon;
-	size_t i;
-
-	memset(out, 0, sizeof *out);
-	for (i = 0; i < sizeof transports / sizeof transports[0]; i++) {
-		size_t n = strlen(transports[i].prefix);
-
-		if (strncmp(ref, transports[i].prefix, n) == 0) {
-			out->transport = transports[i].t;
-			rest = ref + n;
-			break;
-		}
-	}
-	if (!rest)
-		return vsl_error_set(
-			err, 0,
-			"image \"%s\" does not start with a transport vessel reads: use "
-			"oci:DIR[:TAG], oci-archive:TAR[:TAG] or docker-archive:TAR[:REF] "
-			"(copy other images there with skopeo copy)",
-			ref);
-	/* skopeo splits at the first colon too, so a path cannot contain one. */
-	colon = strchr(rest, ':');
-	out->path = colon ? strndup(rest, (size_t)(colon - rest)) : strdup(rest);
-	if (colon && colon[1])
-		out->tag = strdup(colon + 1);
-	if (!out->path || (colon && colon[1] && !out->tag)) {
-		vsl_image_ref_free(out);
-		return vsl_error_set(err, ENOMEM, "parsing image reference");
-	}
-	if (!out->path[0]) {
-		vsl_image_ref_free(out);
-		return vsl_error_set(err, 0, "image \"%s\" names no path after the transport", ref);
-	}
-	return 0;
-}
 
 void vsl_image_free(struct vsl_image *img)
 {
@@ -100,6 +47,15 @@ void vsl_source_close(struct vsl_source *s)
 	if (s->ar.fd >= 0)
 		close(s->ar.fd);
 	vsl_archive_free(&s->ar);
+	if (s->tmpdir) {
+		struct vsl_error rmerr = { 0 };
+
+		if (vsl_fs_rmtree(s->tmpdir, &rmerr) < 0) {
+			vsl_warn("could not remove the image copy in %s: %s", s->tmpdir, rmerr.msg);
+			vsl_error_release(&rmerr);
+		}
+		free(s->tmpdir);
+	}
 	vsl_image_ref_free(&s->ref);
 	free(s->name);
 	free(s);
@@ -129,27 +85,65 @@ static int open_fs(struct vsl_source *s, struct vsl_error *err)
 	return 0;
 }
 
-int vsl_source_open(const char *ref, struct vsl_source **out, struct vsl_error *err)
+/*
+ * A reference with no transport that names an existing OCI layout directory (it holds an
+ * oci-layout file), as DIR or DIR:TAG, is read as oci:: a local directory is what a user who
+ * typed a path means, and a docker reference rarely names one by accident.
+ */
+static bool is_layout_dir(const char *ref)
+{
+	const char *colon = strchr(ref, ':');
+	char path[4096];
+	struct stat st;
+
+	for (int i = 0; i < 2; i++) {
+		size_t n = i == 0 ? strlen(ref) : colon ? (size_t)(colon - ref) : 0;
+
+		if (n == 0 || n + sizeof "/oci-layout" > sizeof path)
+			continue;
+		snprintf(path, sizeof path, "%.*s/oci-layout", (int)n, ref);
+		if (stat(path, &st) == 0 && S_ISREG(st.st_mode))
+			return i == 1 || !colon;
+	}
+	return false;
+}
+
+static int parse_ref(const char *ref, struct vsl_source *s, struct vsl_error *err)
+{
+	cleanup_free char *oci = NULL;
+	const char *colon;
+
+	if (!vsl_image_ref_has_transport(ref) && is_layout_dir(ref)) {
+		oci = vsl_strf("oci:%s", ref);
+		if (!oci)
+			return vsl_error_set(err, ENOMEM, "opening %s", ref);
+		vsl_debug("%s is an OCI layout directory: reading it as %s", ref, oci);
+		ref = oci;
+	}
+	if (vsl_image_ref_parse(ref, &s->ref, err) < 0)
+		return -1;
+	if (vsl_transport_is_skopeo(s->ref.transport)) {
+		s->name = strdup(s->ref.skopeo);
+	} else {
+		colon = strchr(strchr(ref, ':') + 1, ':');
+		s->name = colon ? strndup(ref, (size_t)(colon - ref)) : strdup(ref);
+	}
+	return s->name ? 0 : vsl_error_set(err, ENOMEM, "opening %s", ref);
+}
+
+int vsl_source_open(const char *ref, const struct vsl_arch *arch, const char *tmpdir,
+		    struct vsl_source **out, struct vsl_error *err)
 {
 	struct vsl_source *s = calloc(1, sizeof *s);
-	const char *colon;
 
 	if (!s)
 		return vsl_error_set(err, ENOMEM, "opening %s", ref);
 	s->dirfd = -1;
 	s->ar.fd = -1;
-	if (vsl_image_ref_parse(ref, &s->ref, err) < 0) {
-		vsl_source_close(s);
-		return -1;
-	}
-	colon = strchr(ref, ':');
-	colon = strchr(colon + 1, ':');
-	s->name = colon ? strndup(ref, (size_t)(colon - ref)) : strdup(ref);
-	if (!s->name) {
-		vsl_source_close(s);
-		return vsl_error_set(err, ENOMEM, "opening %s", ref);
-	}
-	if (open_fs(s, err) < 0) {
+	if (parse_ref(ref, s, err) < 0 ||
+	    (vsl_transport_is_skopeo(s->ref.transport) &&
+	     vsl_skopeo_fetch(s, arch, tmpdir, err) < 0) ||
+	    open_fs(s, err) < 0) {
 		vsl_source_close(s);
 		return -1;
 	}
@@ -326,6 +320,19 @@ int vsl_source_check_config(const struct vsl_image *img, const struct vsl_arch *
 	return r;
 }
 
+static int64_t config_created(const struct vsl_image *img)
+{
+	struct vsl_error e = { 0 };
+	yajl_val root = vsl_json_parse(img->config, img->config_len, "config", &e);
+	int64_t t = -1;
+
+	vsl_error_release(&e);
+	if (root && vsl_time_parse_rfc3339(vsl_json_str(root, "created"), &t) < 0)
+		t = -1;
+	yajl_tree_free(root);
+	return t < 0 ? -1 : t;
+}
+
 int vsl_source_resolve(struct vsl_source *s, const struct vsl_arch *arch, struct vsl_image *img,
 		       struct vsl_error *err)
 {
@@ -336,7 +343,14 @@ int vsl_source_resolve(struct vsl_source *s, const struct vsl_arch *arch, struct
 		r = vsl_source_resolve_docker(s, arch, img, err);
 	else
 		r = vsl_source_resolve_oci(s, arch, img, err);
-	if (r < 0)
+	if (r < 0) {
 		vsl_image_free(img);
+		return r;
+	}
+	img->created = config_created(img);
+	if (img->n_layers == 0)
+		vsl_warn("%s has no layers: its root filesystem is empty, so its command can only "
+			 "fail to start at run time (is this a FROM scratch image without files?)",
+			 s->name);
 	return r;
 }

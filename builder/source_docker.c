@@ -81,7 +81,7 @@ static int fill_layers(struct vsl_source *s, char **paths, struct vsl_image *img
 			  "config rootfs.diff_ids", &diff_ids, err) < 0)
 		r = vsl_error_wrap(err, "%s", s->name);
 	yajl_tree_free(root);
-	img->layers = r == 0 ? calloc(n, sizeof *img->layers) : NULL;
+	img->layers = r == 0 ? calloc(n ? n : 1, sizeof *img->layers) : NULL;
 	if (r == 0 && !img->layers)
 		r = vsl_error_set(err, ENOMEM, "%s", s->name);
 	for (size_t i = 0; r == 0 && i < n; i++) {

@@ -36,6 +36,7 @@ struct vsl_source {
 	char *name;	       /* "oci:DIR" as given, without the tag */
 	int dirfd;	       /* VSL_TRANSPORT_OCI */
 	struct vsl_archive ar; /* the archive transports; ar.fd == -1 otherwise */
+	char *tmpdir;	       /* skopeo transports: the copy's temp dir, removed on close */
 };
 
 /* A byte range of a file; fd is owned when owns_fd. */
@@ -76,6 +77,14 @@ int vsl_source_check_config(const struct vsl_image *img, const struct vsl_arch *
 /* "blobs/sha256/HEX" for a valid digest, into out (VSL_BLOB_PATH_SIZE bytes). */
 #define VSL_BLOB_PATH_SIZE 96
 void vsl_blob_path(const char *digest, char out[VSL_BLOB_PATH_SIZE]);
+/*
+ * skopeo transports (source_skopeo.c): copy s->ref for arch into a new temp dir under tmpdir
+ * (s->tmpdir, set as soon as it exists so vsl_source_close removes it whatever happens) and
+ * point s->ref at the oci: layout there (path and tag).
+ */
+int vsl_skopeo_fetch(struct vsl_source *s, const struct vsl_arch *arch, const char *tmpdir,
+		     struct vsl_error *err);
+
 /* The resolvers behind vsl_source_resolve (source_oci.c, source_docker.c). */
 int vsl_source_resolve_oci(struct vsl_source *s, const struct vsl_arch *arch, struct vsl_image *img,
 			   struct vsl_error *err);

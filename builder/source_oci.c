@@ -124,7 +124,7 @@ static int walk(struct vsl_source *s, const struct vsl_arch *arch, struct vsl_de
 
 static int fill_layers(const struct vsl_manifest *m, struct vsl_image *img, struct vsl_error *err)
 {
-	img->layers = calloc(m->n_layers, sizeof *img->layers);
+	img->layers = calloc(m->n_layers ? m->n_layers : 1, sizeof *img->layers);
 	if (!img->layers)
 		return vsl_error_set(err, ENOMEM, "listing layers");
 	for (size_t i = 0; i < m->n_layers; i++) {

@@ -23,6 +23,7 @@
 #include "json.h"
 #include "log.h"
 #include "pseudo.h"
+#include "squashfs_xattr.h"
 
 extern char **environ;
 
@@ -156,9 +157,57 @@ static int spawn(struct vsl_squashfs *s, char *const argv[], struct vsl_error *e
 	return 0;
 }
 
-static int run_tool(struct vsl_squashfs *s, const char *src, const struct vsl_pseudo *p,
-		    int64_t sde, struct vsl_error *err)
+/*
+ * The image has xattrs: fork, put them on the staging files in the child (squashfs_xattr.h)
+ * and exec mksquashfs there, with argv, or with plain (which has -no-xattrs) when they cannot
+ * go in; the child says which through a pipe (empty: stored; else why not) before exec.
+ */
+static int spawn_xattrs(struct vsl_squashfs *s, char *const argv[], char *const plain[],
+			const struct vsl_sqx *x, char *why, size_t why_size, struct vsl_error *err)
 {
+	cleanup_free char **env = child_env();
+	int p[2], logfd, null;
+	ssize_t n = 0, k;
+
+	why[0] = '\0';
+	if (!env)
+		return vsl_error_set(err, ENOMEM, "starting mksquashfs");
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return vsl_error_set(err, errno, "starting mksquashfs");
+	s->pid = fork();
+	if (s->pid == 0) {
+		const char *r;
+
+		logfd = open(s->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (logfd < 0 || null < 0 || dup2(null, 0) < 0 || dup2(logfd, 1) < 0 ||
+		    dup2(logfd, 2) < 0)
+			_exit(126);
+		r = vsl_sqx_apply(x);
+		if (r && write(p[1], r, strlen(r)) < 0)
+			_exit(126);
+		execve(s->tool, r ? plain : argv, env);
+		_exit(127);
+	}
+	close(p[1]);
+	if (s->pid < 0) {
+		s->pid = 0;
+		close(p[0]);
+		return vsl_error_set(err, errno, "cannot run mksquashfs %s (%s)", s->tool,
+				     FIX_HINT);
+	}
+	while ((k = read(p[0], why + n, why_size - 1 - (size_t)n)) > 0 || (k < 0 && errno == EINTR))
+		n += k > 0 ? k : 0;
+	why[n] = '\0';
+	close(p[0]);
+	return 0;
+}
+
+static int run_tool(struct vsl_squashfs *s, const char *src, const struct vsl_pseudo *p,
+		    int64_t sde, const struct vsl_sqx *x, struct vsl_error *err)
+{
+	char *with_xattrs[32], why[512];
+	size_t n = 0;
 	char mkfs[16], root_time[16], mode[16], uid[16], gid[16];
 	/*
 	 * No -all-root/-force-uid: they override the pseudo file too (4.5.1 applies them when
@@ -184,7 +233,22 @@ static int run_tool(struct vsl_squashfs *s, const char *src, const struct vsl_ps
 	snprintf(mode, sizeof mode, "%o", (unsigned)p->root_mode);
 	snprintf(uid, sizeof uid, "%u", (unsigned)p->root_uid);
 	snprintf(gid, sizeof gid, "%u", (unsigned)p->root_gid);
-	return spawn(s, argv, err);
+	if (!x)
+		return spawn(s, argv, err);
+	for (size_t i = 0; argv[i]; i++)
+		if (strcmp(argv[i], "-no-xattrs") != 0)
+			with_xattrs[n++] = argv[i];
+	with_xattrs[n] = NULL;
+	if (spawn_xattrs(s, with_xattrs, argv, x, why, sizeof why, err) < 0)
+		return -1;
+	if (why[0])
+		vsl_warn(
+			"%zu path(s) have xattrs (e.g. file capabilities) that the squashfs section "
+			"does not carry: %s; the tar.zst section has them",
+			p->xattr_paths, why);
+	else
+		vsl_debug("the xattrs of %zu path(s) go into the squashfs", p->xattr_paths);
+	return 0;
 }
 
 int vsl_squashfs_start(struct vsl_squashfs *s, struct vsl_rootfs *r, char *tool,
@@ -192,6 +256,7 @@ int vsl_squashfs_start(struct vsl_squashfs *s, struct vsl_rootfs *r, char *tool,
 {
 	struct collect c = { .rootfd = vsl_rootfs_dirfd(r) };
 	struct vsl_pseudo *p = &c.p;
+	struct vsl_sqx x = { 0 };
 	int ret = -1;
 
 	memset(s, 0, sizeof *s);
@@ -205,18 +270,16 @@ int vsl_squashfs_start(struct vsl_squashfs *s, struct vsl_rootfs *r, char *tool,
 	vsl_pseudo_init(p, source_date_epoch);
 	if (vsl_rootfs_foreach(r, add_entry, &c, err) < 0)
 		goto out;
-	if (p->xattr_paths)
-		vsl_warn("%zu path(s) have xattrs (e.g. file capabilities) that the squashfs "
-			 "section does not carry (mksquashfs 4.5.1 pseudo files cannot); the "
-			 "tar.zst section has them",
-			 p->xattr_paths);
+	if (p->xattr_paths && vsl_sqx_collect(r, &x, err) < 0)
+		goto out;
 	if (write_new_file(s->pf, p->pseudo.buf ? p->pseudo.buf : "", p->pseudo.len, err) < 0 ||
 	    write_new_file(s->ef, p->exclude.buf ? p->exclude.buf : "", p->exclude.len, err) < 0)
 		goto out;
 	vsl_debug("mksquashfs %s: %zu paths, %zu bytes of pseudo definitions", s->tool, p->paths,
 		  p->pseudo.len);
-	ret = run_tool(s, vsl_rootfs_dir(r), p, source_date_epoch, err);
+	ret = run_tool(s, vsl_rootfs_dir(r), p, source_date_epoch, p->xattr_paths ? &x : NULL, err);
 out:
+	vsl_sqx_free(&x);
 	vsl_pseudo_fini(p);
 	return ret;
 }

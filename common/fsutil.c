@@ -19,6 +19,7 @@
 
 #include "cleanup.h"
 
+/* Data buffer; also the hole granularity, which must equal mksquashfs's block size. */
 #define COPY_BUF (128u * 1024u)
 
 void vsl_fs_walker_init(struct vsl_fs_walker *w, int rootfd, mode_t dir_mode)
@@ -358,20 +359,54 @@ void vsl_fs_made_release(struct vsl_fs_made *m)
 	m->fd = -1;
 }
 
+static bool all_zero(const uint8_t *p, size_t n)
+{
+	return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+/* Fill buf with up to n data bytes (fewer only at the entry's end): count, or -1. */
+static ssize_t read_full(struct vsl_tar_reader *rd, uint8_t *buf, size_t n, struct vsl_error *err)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t k = vsl_tar_reader_data(rd, buf + got, n - got, err);
+
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;
+		got += (size_t)k;
+	}
+	return (ssize_t)got;
+}
+
+/*
+ * Stream the entry's data into fd. A whole buffer of zeros at a multiple of COPY_BUF becomes a
+ * hole (seek, then a final ftruncate), so a big file of zeros in an image costs no disk in the
+ * staging or extraction dir; readers see the same bytes. COPY_BUF is mksquashfs's block size,
+ * so a file has holes exactly when mksquashfs finds all-zero blocks in it, which it records as
+ * sparse only when the file is sparse on disk (st_blocks): the squashfs then does not depend on
+ * the staging file system.
+ */
 static int write_data(struct vsl_fs_walker *w, int fd, const char *path,
 		      struct vsl_tar_reader *rd, uint64_t *written, struct vsl_error *err)
 {
+	bool hole = false;
 	ssize_t k;
 
 	/* one buffer per walker: a fresh 128 KiB per file costs an mmap, page faults and a
 	 * munmap each time */
 	if (!w->buf && !(w->buf = malloc(COPY_BUF)))
 		return vsl_error_set(err, ENOMEM, "write '%s'", path);
-	while ((k = vsl_tar_reader_data(rd, w->buf, COPY_BUF, err)) > 0) {
-		if (vsl_fs_write_all(fd, w->buf, (size_t)k) < 0)
+	while ((k = read_full(rd, w->buf, COPY_BUF, err)) > 0) {
+		hole = (size_t)k == COPY_BUF && all_zero(w->buf, COPY_BUF);
+		if (hole ? lseek(fd, k, SEEK_CUR) < 0 : vsl_fs_write_all(fd, w->buf, (size_t)k) < 0)
 			return vsl_error_set(err, errno, "write '%s'", path);
 		*written += (uint64_t)k;
 	}
+	if (k == 0 && hole && ftruncate(fd, (off_t)*written) < 0)
+		return vsl_error_set(err, errno, "write '%s'", path);
 	return k < 0 ? -1 : 0;
 }
 

@@ -45,8 +45,9 @@
 # neither when the stub chooses).
 # Variables: VSL_ARCH (x86_64|aarch64), VSL_OCI_ARCH (amd64|arm64), VSL_PASS (root|user),
 # VSL_LAUNCHER (crun|direct, or empty when the stub chooses),
-# VSL_FIXTURE_BUSYBOX (OCI layout dir), VSL_FIXTURE_ARCHIVES (if the test asked for it by setting
-# VSL_FIXTURES="busybox archives" before sourcing), VESSEL_CACHE_DIR, VESSEL_TMPDIR.
+# VSL_FIXTURE_BUSYBOX (OCI layout dir), VSL_FIXTURE_ARCHIVES and VSL_FIXTURE_MULTIARCH (if the
+# test asked for them by setting e.g. VSL_FIXTURES="busybox archives" before sourcing),
+# VESSEL_CACHE_DIR, VESSEL_TMPDIR.
 # Knobs: VSL_BUILD (default <repo>/build), VSL_VESSEL, VESSEL_STUB_DIR, VSL_RUNNER (a command
 # prefix replacing the arch's runner), VSL_TEST_USER (default vesseltest), VSL_TEST_TMPDIR,
 # VSL_TEST_KEEP=1 (keep the temp dir), VSL_TEST_VERBOSE=1 (show every body's output),
@@ -179,7 +180,8 @@ vsl__run_pass() {
 		VSL_PASS="$_pass" VSL_PASS_DIR="$_dir" VSL_APPS_DIR="$vsl__tmp/apps-$_pass" \
 		VSL_LAUNCHER="$_launcher" "$_knob" VSL_OCI_ARCH="$VSL_OCI_ARCH" \
 		VSL_QEMU="$VSL_QEMU" VSL_FIXTURE_BUSYBOX="$VSL_FIXTURE_BUSYBOX" \
-		VSL_FIXTURE_ARCHIVES="${VSL_FIXTURE_ARCHIVES:-}" sh "$vsl__script"
+		VSL_FIXTURE_ARCHIVES="${VSL_FIXTURE_ARCHIVES:-}" \
+		VSL_FIXTURE_MULTIARCH="${VSL_FIXTURE_MULTIARCH:-}" sh "$vsl__script"
 	# Root runs the user pass through setpriv: real and effective ids of the test user, its
 	# groups, no capabilities left (a uid change from 0 clears them).
 	if [ "$_pass" = user ] && [ "$(id -u)" = 0 ]; then
@@ -264,10 +266,11 @@ vsl__driver() {
 		case $_f in
 		busybox) VSL_FIXTURE_BUSYBOX=$_p ;;
 		archives) VSL_FIXTURE_ARCHIVES=$_p ;;
+		multiarch) VSL_FIXTURE_MULTIARCH=$_p ;;
 		esac
 	done
 	: "${VSL_FIXTURE_BUSYBOX:=$("$vsl__repo/tests/fixtures/fixture.sh" busybox "$VSL_OCI_ARCH")}"
-	export VSL_OCI_ARCH VSL_QEMU VSL_FIXTURE_BUSYBOX VSL_FIXTURE_ARCHIVES
+	export VSL_OCI_ARCH VSL_QEMU VSL_FIXTURE_BUSYBOX VSL_FIXTURE_ARCHIVES VSL_FIXTURE_MULTIARCH
 
 	vsl__tmp=$(mktemp -d "${VSL_TEST_TMPDIR:-${TMPDIR:-/tmp}}/vsl-$vsl__name-$VSL_ARCH.XXXXXX") ||
 		vsl__bail "cannot make a temp dir"

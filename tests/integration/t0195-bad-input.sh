@@ -65,7 +65,7 @@ test_expect_success 'an output dir that does not exist: the build fails naming i
 '
 
 test_expect_success 'an unknown transport: the build fails naming it' '
-	! vsl_vessel build --image bogus-transport:x --arch "$VSL_OCI_ARCH" --output out-tr 2>err &&
+	! vsl_vessel build --image bogus-transport:/x --arch "$VSL_OCI_ARCH" --output out-tr 2>err &&
 	grep bogus-transport err
 '
 
