@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -246,6 +247,22 @@ static void read_reports(int fd, struct outcome *o)
 	o->failure.text[sizeof o->failure.text - 1] = '\0';
 }
 
+/* libcrun names a mount that failed by its source and target ("mount `SRC` to `DST`: ..."):
+ * when SRC is the host side of a -v, say which volume, as the direct runner does. */
+static int failure_error(const struct vsl_launch_spec *spec, const char *text,
+			 struct vsl_error *err)
+{
+	for (size_t i = 0; i < spec->n_volumes; i++) {
+		char needle[PATH_MAX + 16];
+
+		snprintf(needle, sizeof needle, "mount `%s`", spec->volumes[i].host);
+		if (strstr(text, needle))
+			return vsl_error_set(err, 0, "volume %s:%s: %s", spec->volumes[i].host,
+					     spec->volumes[i].ctr, text);
+	}
+	return vsl_error_set(err, 0, "%s", text);
+}
+
 static int result(const struct vsl_launch_spec *spec, const struct outcome *o, int code,
 		  int *exit_code, struct vsl_error *err)
 {
@@ -265,7 +282,7 @@ static int result(const struct vsl_launch_spec *spec, const struct outcome *o, i
 			vsl_runner_exec_error(spec->argv[0], o->failure.errnum, text, sizeof text);
 		return vsl_error_set(err, 0, "%s", text);
 	default:
-		return vsl_error_set(err, 0, "%s", o->failure.text);
+		return failure_error(spec, o->failure.text, err);
 	}
 }
 

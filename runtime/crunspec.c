@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
@@ -162,17 +163,45 @@ static bool has_mount(yajl_val mounts, const char *dest)
 	return false;
 }
 
-/* docker's --tmpfs defaults (noexec, nosuid, nodev), then the user's options in order: a later
- * "exec" undoes "noexec", as in mount(8). */
-static int gen_tmpfs(yajl_gen g, const struct vsl_tmpfs *t)
-{
-	const char *p = t->options ? t->options : "";
-	int st = (int)yajl_gen_map_open(g) | kv_str(g, "destination", t->path) |
-		 kv_str(g, "type", "tmpfs") | kv_str(g, "source", "tmpfs") | gstr(g, "options") |
-		 (int)yajl_gen_array_open(g) | gstr(g, "noexec") | gstr(g, "nosuid") |
-		 gstr(g, "nodev");
+/* The words libcrun reads for mount(2) flags, one per flag that --tmpfs may change. */
+static const struct {
+	unsigned long flag;
+	const char *set, *clear;
+} flag_words[] = {
+	{ MS_RDONLY, "ro", "rw" },
+	{ MS_NOSUID, "nosuid", "suid" },
+	{ MS_NODEV, "nodev", "dev" },
+	{ MS_NOEXEC, "noexec", "exec" },
+	{ MS_SYNCHRONOUS, "sync", NULL },
+	{ MS_NOATIME, "noatime", NULL },
+	{ MS_NODIRATIME, "nodiratime", NULL },
+	{ MS_RELATIME, "relatime", NULL },
+	{ MS_STRICTATIME, "strictatime", NULL },
+};
 
-	while (*p) {
+/* A tmpfs with options as vsl_tmpfs_options reads them (docker's defaults, then the user's
+ * words, a later one winning): the resulting flags as one word each, then the tmpfs data
+ * (size=, mode=, ...). libcrun then gets no contradicting words to weigh. */
+static int gen_tmpfs(yajl_gen g, const char *path, const char *opts)
+{
+	struct vsl_error err = { 0 };
+	cleanup_free char *data = NULL;
+	unsigned long flags;
+	const char *p;
+	int st;
+
+	if (vsl_tmpfs_options(opts, &flags, &data, &err) < 0) {
+		vsl_error_release(&err); /* the option parser checked them already */
+		return (int)yajl_gen_invalid_string;
+	}
+	st = (int)yajl_gen_map_open(g) | kv_str(g, "destination", path) |
+	     kv_str(g, "type", "tmpfs") | kv_str(g, "source", "tmpfs") | gstr(g, "options") |
+	     (int)yajl_gen_array_open(g);
+	for (size_t i = 0; i < sizeof flag_words / sizeof flag_words[0]; i++)
+		if ((flags & flag_words[i].flag) || flag_words[i].clear)
+			st |= gstr(g, flags & flag_words[i].flag ? flag_words[i].set
+								 : flag_words[i].clear);
+	for (p = data; *p;) {
 		size_t n = strcspn(p, ",");
 
 		if (n)
@@ -182,12 +211,59 @@ static int gen_tmpfs(yajl_gen g, const struct vsl_tmpfs *t)
 	return st | (int)yajl_gen_array_close(g) | (int)yajl_gen_map_close(g);
 }
 
+/* How deep a cleaned absolute path is: "/a" 1, "/a/b" 2. */
+static size_t depth(const char *path)
+{
+	size_t n = 0;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+static bool user_mounts_on(const struct vsl_launch_spec *spec, const char *path)
+{
+	for (size_t i = 0; i < spec->n_volumes; i++)
+		if (strcmp(spec->volumes[i].ctr, path) == 0)
+			return true;
+	for (size_t i = 0; i < spec->n_tmpfs; i++)
+		if (strcmp(spec->tmpfs[i].path, path) == 0)
+			return true;
+	return false;
+}
+
+/* -v and --tmpfs as the direct runner mounts them (mounts.c): shallower paths first, at one
+ * depth the tmpfs mounts before the volumes, each kind in command-line order; so that
+ * `-v /a/b --tmpfs /a` stacks the volume on the tmpfs. */
+static int gen_user_mounts(yajl_gen g, const struct vsl_launch_spec *spec)
+{
+	static const char *const ro[] = { "rbind", "ro", NULL }, *const rw[] = { "rbind", "rw",
+										 NULL };
+	size_t max = 0;
+	int st = 0;
+
+	for (size_t i = 0; i < spec->n_volumes; i++)
+		max = depth(spec->volumes[i].ctr) > max ? depth(spec->volumes[i].ctr) : max;
+	for (size_t i = 0; i < spec->n_tmpfs; i++)
+		max = depth(spec->tmpfs[i].path) > max ? depth(spec->tmpfs[i].path) : max;
+	for (size_t d = 1; d <= max; d++) {
+		for (size_t i = 0; i < spec->n_tmpfs; i++)
+			if (depth(spec->tmpfs[i].path) == d)
+				st |= gen_tmpfs(g, spec->tmpfs[i].path, spec->tmpfs[i].options);
+		for (size_t i = 0; i < spec->n_volumes; i++)
+			if (depth(spec->volumes[i].ctr) == d)
+				st |= gen_mount(g, spec->volumes[i].ctr, "bind",
+						spec->volumes[i].host,
+						spec->volumes[i].readonly ? ro : rw);
+	}
+	return st;
+}
+
 /* Base mounts the config lacks, the config's own, then the run's, in the direct runner's order. */
 static int gen_mounts(yajl_gen g, yajl_val v, const struct vsl_launch_spec *spec,
 		      const struct vsl_crunspec_extra *x)
 {
-	static const char *const ro[] = { "rbind", "ro", NULL }, *const rw[] = { "rbind", "rw",
-										 NULL };
+	static const char *const ro[] = { "rbind", "ro", NULL };
 	int st = (int)yajl_gen_array_open(g);
 
 	for (size_t i = 0; i < sizeof base_mounts / sizeof base_mounts[0]; i++)
@@ -196,15 +272,14 @@ static int gen_mounts(yajl_gen g, yajl_val v, const struct vsl_launch_spec *spec
 					base_mounts[i].source, base_mounts[i].options);
 	for (size_t i = 0; v && i < v->u.array.len; i++)
 		st |= gen_value(g, v->u.array.values[i], 2);
-	for (size_t i = 0; i < spec->n_volumes; i++)
-		st |= gen_mount(g, spec->volumes[i].ctr, "bind", spec->volumes[i].host,
-				spec->volumes[i].readonly ? ro : rw);
+	/* A read-only root keeps a writable /tmp, as podman's --read-only does (as mounts.c). */
+	if (spec->readonly_root && !user_mounts_on(spec, "/tmp"))
+		st |= gen_tmpfs(g, "/tmp", "exec,mode=1777");
+	st |= gen_user_mounts(g, spec);
 	if (x->resolv_conf)
 		st |= gen_mount(g, "/etc/resolv.conf", "bind", x->resolv_conf, ro);
 	if (x->hosts)
 		st |= gen_mount(g, "/etc/hosts", "bind", x->hosts, ro);
-	for (size_t i = 0; i < spec->n_tmpfs; i++)
-		st |= gen_tmpfs(g, &spec->tmpfs[i]);
 	return st | (int)yajl_gen_array_close(g);
 }
 

@@ -164,8 +164,10 @@ static void test_builder_config(void)
 		   !at(v, "annotations", "io.kubernetes.cri.container-type", NULL),
 	   "crun-steering annotations dropped");
 	is_str(joined_member(at(v, "mounts", NULL, NULL), "destination"),
-	       "/proc,/dev,/dev/pts,/dev/shm,/dev/mqueue,/sys,/etc/resolv.conf,/etc/hosts",
-	       "the config's mounts, then the host files");
+	       "/proc,/dev,/dev/pts,/dev/shm,/dev/mqueue,/sys,/tmp,/etc/resolv.conf,/etc/hosts",
+	       "the config's mounts, a read-only root's /tmp, then the host files");
+	is_str(joined(at(mount_at(v, "/tmp"), "options", NULL, NULL)),
+	       "rw,nosuid,nodev,exec,mode=1777", "a read-only root's /tmp: writable, as podman's");
 	is_str(str_at(mount_at(v, "/etc/hosts"), "source", NULL, NULL), "/run/hosts",
 	       "hosts from the host path given");
 	is_str(joined(at(mount_at(v, "/etc/resolv.conf"), "options", NULL, NULL)), "rbind,ro",
@@ -179,7 +181,7 @@ static void test_run_mounts(void)
 	struct vsl_launch_spec s = base_spec();
 	struct vsl_volume vols[] = { { "/home/u/data", "/data", false },
 				     { "/home/u/f.txt", "/etc/motd", true } };
-	struct vsl_tmpfs tmp[] = { { "/run", "size=64m,,mode=1777,exec" }, { "/scratch", NULL } };
+	struct vsl_tmpfs tmp[] = { { "/run", "size=64m,mode=1777,exec" }, { "/scratch", NULL } };
 	yajl_val v;
 
 	s.volumes = vols;
@@ -190,8 +192,8 @@ static void test_run_mounts(void)
 	s.hostname = "box";
 	v = patch(builder_config, &s, &no_extra, NULL);
 	is_str(joined_member(at(v, "mounts", NULL, NULL), "destination"),
-	       "/proc,/dev,/dev/pts,/dev/shm,/dev/mqueue,/sys,/data,/etc/motd,/run,/scratch",
-	       "volumes then tmpfs, no host files when there are none");
+	       "/proc,/dev,/dev/pts,/dev/shm,/dev/mqueue,/sys,/run,/scratch,/data,/etc/motd",
+	       "shallower first, tmpfs before volumes at one depth; no host files when none");
 	is_str(str_at(mount_at(v, "/data"), "source", NULL, NULL), "/home/u/data", "volume source");
 	is_str(str_at(mount_at(v, "/data"), "type", NULL, NULL), "bind", "volume type");
 	is_str(joined(at(mount_at(v, "/data"), "options", NULL, NULL)), "rbind,rw", "rw volume");
@@ -199,9 +201,10 @@ static void test_run_mounts(void)
 	       "ro volume");
 	is_str(str_at(mount_at(v, "/run"), "type", NULL, NULL), "tmpfs", "tmpfs type");
 	is_str(joined(at(mount_at(v, "/run"), "options", NULL, NULL)),
-	       "noexec,nosuid,nodev,size=64m,mode=1777,exec", "tmpfs: defaults, then the user's");
-	is_str(joined(at(mount_at(v, "/scratch"), "options", NULL, NULL)), "noexec,nosuid,nodev",
-	       "tmpfs without options");
+	       "rw,nosuid,nodev,exec,size=64m,mode=1777",
+	       "tmpfs: docker's defaults changed by the user's words, one word per flag");
+	is_str(joined(at(mount_at(v, "/scratch"), "options", NULL, NULL)), "rw,nosuid,nodev,noexec",
+	       "tmpfs without options: docker's defaults");
 	is_str(joined_member(at(v, "linux", "namespaces", NULL), "type"),
 	       "pid,ipc,uts,mount,network", "--net none: one new network namespace");
 	is_str(str_at(v, "hostname", NULL, NULL), "box", "--hostname replaces the config's");
