@@ -3,7 +3,7 @@
 RUNTIME_SRCS += runtime/options.c runtime/env.c runtime/userspec.c runtime/config.c \
 	runtime/payload.c runtime/launch.c runtime/userns.c runtime/rundir.c runtime/overlay.c \
 	runtime/copytree.c runtime/mounts.c runtime/signals.c runtime/runner.c
-RUNTIME_SRCS += runtime/extract.c
+RUNTIME_SRCS += runtime/extract.c runtime/extract_tree.c
 # The FUSE fast path: the parent's side (mount, start, stop) and the lowlevel server.
 RUNTIME_SRCS += runtime/fuse.c runtime/fuse_ll.c
 STUB_MAIN := runtime/main.c
