@@ -14,6 +14,9 @@
 #ifndef VSL_BUILDER_SQUASHFS_H
 #define VSL_BUILDER_SQUASHFS_H
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -30,8 +33,18 @@ struct vsl_squashfs {
 	pid_t pid;     /* 0 when not running */
 	char *tool;    /* mksquashfs path */
 	char *out;     /* the image, in workdir */
-	char *log;     /* mksquashfs's stdout + stderr */
+	char *log;     /* mksquashfs's stdout + stderr (only stderr with progress) */
 	char *pf, *ef; /* pseudo and exclude files */
+	/*
+	 * Set progress before vsl_squashfs_start (which keeps it) to follow mksquashfs's own
+	 * progress bar: its stdout then goes to a pipe that a thread reads, and done/total
+	 * are the blocks it reports (see vsl_squashfs_progress).
+	 */
+	bool progress;
+	int progress_fd; /* the pipe's read end, -1 when none */
+	bool reader_running;
+	pthread_t reader;
+	_Atomic uint64_t done, total;
 };
 
 /*
@@ -42,6 +55,11 @@ int vsl_squashfs_start(struct vsl_squashfs *s, struct vsl_rootfs *r, char *tool,
 		       const char *workdir, int64_t source_date_epoch, struct vsl_error *err);
 /* Wait for mksquashfs. On success *fd is the image, opened O_RDONLY and already unlinked. */
 int vsl_squashfs_finish(struct vsl_squashfs *s, int *fd, struct vsl_error *err);
+/* The blocks written and the blocks to write as mksquashfs last reported them (0 and 0
+ * before its first report). Thread-safe: for a progress probe. */
+void vsl_squashfs_progress(void *s, uint64_t *done, uint64_t *total);
+/* Parse the last "] DONE/TOTAL" of a piece of mksquashfs's progress output. Pure; 0 if found. */
+int vsl_squashfs_parse_progress(const char *text, uint64_t *done, uint64_t *total);
 /* Stop mksquashfs if it still runs (SIGKILL, then wait), remove its files, free. Idempotent. */
 void vsl_squashfs_release(struct vsl_squashfs *s);
 
