@@ -66,8 +66,9 @@ static int is_empty(int dfd, bool *empty)
 			close(fd);
 		return -1;
 	}
+	/* a dup shares the offset with dfd: start from the top, whoever read it before */
+	rewinddir(d);
 	*empty = true;
-	errno = 0;
 	while ((de = readdir(d)))
 		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
 			*empty = false;
@@ -128,6 +129,7 @@ static void undo(const char *dir, int dfd, bool made)
 		vsl_warn("could not empty %s again after the failure", dir);
 		return;
 	}
+	rewinddir(d);
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
