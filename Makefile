@@ -108,7 +108,8 @@ ARCH_TARGETS_$(1) := $(BUILD)/$(1)/bin/vessel-stub $(BUILD)/$(1)/bin/vessel \
 endef
 $(foreach a,$(ARCHES_ALL),$(eval $(call arch_rules,$(a))))
 
-.PHONY: all deps test check clean distclean demo demo-run bench check-container install uninstall
+.PHONY: all deps test check clean distclean demo demo-run bench bench-start bench-build \
+	check-container install uninstall
 all: $(foreach a,$(ARCHES_ALL),$(ARCH_TARGETS_$(a))) $(BUILD)/asan/ok
 
 # A host (glibc) build of the unit tests with ASan+UBSan against Debian's -dev libraries: the
@@ -162,8 +163,15 @@ demo:
 demo-run: all
 	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/demo.sh
 
+# Benchmarks run one after the other (never in parallel: they time things), each beside its
+# baseline: start-up (tests/bench/start.sh), then the build (tests/bench/build.sh).
 bench: all
 	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/start.sh
+	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/build.sh
+bench-start: all
+	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/start.sh
+bench-build: all
+	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/build.sh
 
 check-container:
 	sh tests/container/check.sh

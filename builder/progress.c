@@ -222,10 +222,11 @@ static void log_hook(void *ctx, bool before)
 	}
 }
 
-static void run_probes(struct vsl_progress *p)
+/* Pull the probed counts of the first n stages (called without mu: a probe may take locks). */
+static void run_probes(struct vsl_progress *p, int n)
 {
 	pthread_mutex_lock(&p->probe_mu);
-	for (int i = 0; i < p->n && i < MAX_STAGES; i++) {
+	for (int i = 0; i < n; i++) {
 		struct stage *s = &p->st[i];
 		uint64_t done = atomic_load(&s->done), total = atomic_load(&s->total);
 
@@ -242,6 +243,7 @@ static void *ticker(void *arg)
 {
 	struct vsl_progress *p = arg;
 	struct timespec ts;
+	int n;
 
 	pthread_mutex_lock(&p->mu);
 	while (!p->stop) {
@@ -254,8 +256,9 @@ static void *ticker(void *arg)
 		pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 		if (p->stop)
 			break;
+		n = p->n; /* stages begun so far: their slots are filled in */
 		pthread_mutex_unlock(&p->mu);
-		run_probes(p);
+		run_probes(p, n);
 		pthread_mutex_lock(&p->mu);
 		p->tick++;
 		draw(p);

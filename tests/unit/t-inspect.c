@@ -42,12 +42,12 @@ static void fill(struct vsl_inspect_info *in, const char *meta)
 	in->trailer.version = 1;
 	in->trailer.count = 3;
 	in->trailer.stub_length = 4000;
-	in->trailer.sections[0] = (struct vsl_section){ .kind = VSL_SECTION_CONFIG, .offset = 4096,
-							.length = 300 };
-	in->trailer.sections[1] = (struct vsl_section){ .kind = VSL_SECTION_META, .offset = 8192,
-							.length = 200 };
-	in->trailer.sections[2] = (struct vsl_section){ .kind = VSL_SECTION_TARZST,
-							.offset = 12288, .length = 8192 };
+	in->trailer.sections[0] =
+		(struct vsl_section){ .kind = VSL_SECTION_CONFIG, .offset = 4096, .length = 300 };
+	in->trailer.sections[1] =
+		(struct vsl_section){ .kind = VSL_SECTION_META, .offset = 8192, .length = 200 };
+	in->trailer.sections[2] =
+		(struct vsl_section){ .kind = VSL_SECTION_TARZST, .offset = 12288, .length = 8192 };
 	memset(in->trailer.sections[2].sha256, 0xab, 32);
 	if (meta && vsl_inspect_parse_meta(in, meta, strlen(meta), &err) < 0)
 		bail_out("meta: %s", err.msg);
@@ -187,9 +187,10 @@ static yajl_val at(yajl_val root, const char *a, const char *b)
 static void test_json(void)
 {
 	static const char *const keys[] = {
-		"file",	      "size", "format_version", "vessel_version", "image", "arch",
-		"built",      "formats", "entrypoint",	"cmd",		  "args",  "env",
-		"workdir",    "user", "stub",		"sections",	  "verified",
+		"file",	    "size",	"format_version", "vessel_version", "image",
+		"arch",	    "built",	"formats",	  "entrypoint",	    "cmd",
+		"args",	    "env",	"workdir",	  "user",	    "stub",
+		"sections", "verified",
 	};
 	struct vsl_inspect_info in;
 	yajl_val v, s;
