@@ -168,25 +168,37 @@ static const char *check_name(enum vsl_check c)
 	return c == VSL_CHECK_OK ? "ok" : c == VSL_CHECK_CORRUPT ? "CORRUPT" : "-";
 }
 
+/* One row of the table; check is NULL without --verify (no trailing blanks then). */
+static void row(FILE *f, const char *kind, uint64_t off, uint64_t len, const char *sha,
+		const char *check)
+{
+	char size[32];
+
+	vsl_progress_size(len, size, sizeof size);
+	fprintf(f, "  %-9s %12" PRIu64 " %12" PRIu64 " %9s  ", kind, off, len, size);
+	if (check)
+		fprintf(f, "%-16.16s  %s\n", sha, check);
+	else
+		fprintf(f, "%.16s\n", sha);
+}
+
 static void print_sections(const struct vsl_inspect_info *in, FILE *f)
 {
 	const struct vsl_trailer *t = &in->trailer;
-	char size[32], hex[65];
+	const char *none = in->verified ? "-" : NULL;
+	char hex[65];
 
-	fprintf(f, "Sections:\n  %-9s %12s %12s %9s  %-16s%s\n", "KIND", "OFFSET", "LENGTH", "SIZE",
-		"SHA256", in->verified ? "  CHECK" : "");
-	vsl_progress_size(t->stub_length, size, sizeof size);
-	fprintf(f, "  %-9s %12d %12" PRIu64 " %9s  %-16s%s\n", "stub", 0, t->stub_length, size, "-",
-		in->verified ? "  -" : "");
+	fprintf(f, "Sections:\n  %-9s %12s %12s %9s  %s\n", "KIND", "OFFSET", "LENGTH", "SIZE",
+		in->verified ? "SHA256            CHECK" : "SHA256");
+	row(f, "stub", 0, t->stub_length, "-", none);
 	for (uint32_t i = 0; i < t->count; i++) {
 		const struct vsl_section *s = &t->sections[i];
 
-		vsl_progress_size(s->length, size, sizeof size);
 		vsl_sha256_hex(s->sha256, hex);
-		fprintf(f, "  %-9s %12" PRIu64 " %12" PRIu64 " %9s  %.16s%s%s\n",
-			vsl_section_kind_name(s->kind), s->offset, s->length, size, hex,
-			in->verified ? "  " : "", in->verified ? check_name(in->check[i]) : "");
+		row(f, vsl_section_kind_name(s->kind), s->offset, s->length, hex,
+		    in->verified ? check_name(in->check[i]) : NULL);
 	}
+	row(f, "trailer", in->size - VSL_TRAILER_SIZE, VSL_TRAILER_SIZE, "-", none);
 }
 
 int vsl_inspect_print_text(const struct vsl_inspect_info *in, FILE *f)
