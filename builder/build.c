@@ -45,6 +45,7 @@ struct build {
 	char *config_json, *meta_json;
 	size_t config_len, meta_len;
 	struct vsl_progress *pg; /* NULL when nothing is shown */
+	uint64_t content;	 /* bytes of file content: what each payload writer reads */
 };
 
 static int apply_layer(void *ctx, int fd, const char *name, struct vsl_error *err)
@@ -282,7 +283,6 @@ static int make_tarzst(struct build *b, struct vsl_error *err)
 	cleanup_free char *path = NULL;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	struct counter c = { b->pg, -1 };
-	uint64_t content = 0;
 	char size[32];
 
 	/* An unlinked file in the staging dir: it goes away with the fd, whatever happens. */
@@ -294,8 +294,7 @@ static int make_tarzst(struct build *b, struct vsl_error *err)
 		return vsl_error_set(err, errno, "create %s", path);
 	unlink(path);
 	vsl_debug("writing tar.zst of %zu paths", vsl_rootfs_count(b->rootfs));
-	vsl_rootfs_foreach(b->rootfs, add_size, &content, NULL);
-	c.id = vsl_progress_begin(b->pg, "tar.zst", VSL_UNIT_BYTES, content);
+	c.id = vsl_progress_begin(b->pg, "tar.zst", VSL_UNIT_BYTES, b->content);
 	if (vsl_rootfs_write_tarzst_progress(b->rootfs, b->tarzst_fd, cpus > 0 ? (int)cpus : 1,
 					     b->o->source_date_epoch, count, &c, err) < 0)
 		return -1;
@@ -308,9 +307,7 @@ static int start_squashfs(struct build *b, int *id, struct vsl_error *err)
 	char *tool = steal_pointer(&b->mksquashfs);
 
 	vsl_debug("writing squashfs of %zu paths with %s", vsl_rootfs_count(b->rootfs), tool);
-	/* mksquashfs's own progress is worth following only when it is drawn */
-	b->sq.progress = vsl_progress_live(b->pg);
-	*id = vsl_progress_begin(b->pg, "squashfs", VSL_UNIT_ITEMS, 0);
+	*id = vsl_progress_begin(b->pg, "squashfs", VSL_UNIT_BYTES, b->content);
 	if (vsl_squashfs_start(&b->sq, b->rootfs, tool, b->staging, b->o->source_date_epoch, err))
 		return -1;
 	vsl_progress_probe(b->pg, *id, vsl_squashfs_progress, &b->sq);
@@ -340,6 +337,7 @@ static int make_payloads(struct build *b, struct vsl_error *err)
 	int id = -1;
 
 	vsl_debug("payloads: %s", together ? "squashfs and tar.zst at once" : "one at a time");
+	vsl_rootfs_foreach(b->rootfs, add_size, &b->content, NULL);
 	if (sq &&
 	    (start_squashfs(b, &id, err) < 0 || (!together && finish_squashfs(b, id, err) < 0)))
 		return -1;
@@ -416,7 +414,7 @@ static void build_release(struct build *b)
 
 int vsl_build(const struct vsl_build_opts *o, struct vsl_error *err)
 {
-	struct build b = { .o = o, .tarzst_fd = -1, .squashfs_fd = -1, .sq.progress_fd = -1 };
+	struct build b = { .o = o, .tarzst_fd = -1, .squashfs_fd = -1 };
 	cleanup_free char *stub = NULL;
 	int r = -1, id;
 

@@ -315,11 +315,6 @@ struct vsl_progress *vsl_progress_new(enum vsl_verbosity v, int fd)
 
 static void log_line(struct vsl_progress *p, const char *text);
 
-bool vsl_progress_live(const struct vsl_progress *p)
-{
-	return p && p->mode == VSL_PROGRESS_LIVE;
-}
-
 void vsl_progress_free(struct vsl_progress *p)
 {
 	if (!p)

@@ -16,8 +16,8 @@
  * Every function takes a NULL progress (and a negative stage id) and then does nothing, so
  * the modules it reports on need no "is there a display" checks. Counters are atomic: worker
  * threads (a layer's feeder, zstd) add to them, and only the display's own thread draws.
- * Probes are called from that thread to pull a count from somewhere else (mksquashfs's own
- * progress), and must be thread-safe.
+ * Probes are called from that thread to pull a count from somewhere else (how far mksquashfs,
+ * a child process, has read), and must be thread-safe.
  */
 #ifndef VSL_BUILDER_PROGRESS_H
 #define VSL_BUILDER_PROGRESS_H
@@ -49,8 +49,6 @@ struct vsl_progress;
  * cannot have its thread or memory: a display is never worth failing a build for.
  */
 struct vsl_progress *vsl_progress_new(enum vsl_verbosity v, int fd);
-/* Whether p redraws lines in place (worth following a child's own progress for). */
-bool vsl_progress_live(const struct vsl_progress *p);
 /* Stop drawing; stages still running are shown as stopped. Leaves the cursor on a new line. */
 void vsl_progress_free(struct vsl_progress *p);
 

@@ -130,130 +130,30 @@ static char **child_env(void)
 	return env;
 }
 
-int vsl_squashfs_parse_progress(const char *text, uint64_t *done, uint64_t *total)
-{
-	const char *p = strrchr(text, ']');
-	unsigned long long d, t;
-
-	if (!p || sscanf(p + 1, " %llu/%llu", &d, &t) != 2 || d > t)
-		return -1;
-	*done = d;
-	*total = t;
-	return 0;
-}
-
-void vsl_squashfs_progress(void *ctx, uint64_t *done, uint64_t *total)
-{
-	struct vsl_squashfs *s = ctx;
-
-	if (atomic_load(&s->total)) {
-		*done = atomic_load(&s->done);
-		*total = atomic_load(&s->total);
-	}
-}
-
-static void take_progress(struct vsl_squashfs *s, const char *seg)
-{
-	uint64_t d, t;
-
-	if (vsl_squashfs_parse_progress(seg, &d, &t) == 0) {
-		atomic_store(&s->done, d);
-		atomic_store(&s->total, t);
-	}
-}
-
-/*
- * The thread that follows mksquashfs's progress bar: "\r[===/   ] 1234/5678  21%" pieces on
- * its stdout, which is not a terminal, so it reports every 100 blocks and at the end. It reads
- * until mksquashfs exits (EOF), so mksquashfs never blocks on a full pipe.
- */
-static void *read_progress(void *arg)
-{
-	struct vsl_squashfs *s = arg;
-	char buf[4096], seg[256];
-	size_t n = 0;
-	ssize_t k;
-
-	for (;;) {
-		k = read(s->progress_fd, buf, sizeof buf);
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			break;
-		for (ssize_t i = 0; i < k; i++) {
-			if (buf[i] != '\r' && buf[i] != '\n') {
-				if (n < sizeof seg - 1)
-					seg[n++] = buf[i];
-				continue;
-			}
-			seg[n] = '\0';
-			take_progress(s, seg);
-			n = 0;
-		}
-	}
-	seg[n] = '\0';
-	take_progress(s, seg);
-	return NULL;
-}
-
-/* The end of the progress pipe, once mksquashfs is gone (its exit ends the reader). */
-static void stop_reader(struct vsl_squashfs *s)
-{
-	if (!s->reader_running)
-		return;
-	pthread_join(s->reader, NULL);
-	close(s->progress_fd);
-	s->progress_fd = -1;
-	s->reader_running = false;
-}
-
-/* stdout to a pipe whose read end (pipefd[0]) a thread follows, stderr to the log. */
-static int progress_actions(struct vsl_squashfs *s, posix_spawn_file_actions_t *fa, int pipefd[2])
-{
-	int r;
-
-	if (pipe2(pipefd, O_CLOEXEC) < 0)
-		return errno;
-	r = posix_spawn_file_actions_addopen(fa, 2, s->log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (!r)
-		r = posix_spawn_file_actions_adddup2(fa, pipefd[1], 1);
-	return r;
-}
-
 static int spawn(struct vsl_squashfs *s, char *const argv[], struct vsl_error *err)
 {
 	cleanup_free char **env = child_env();
 	posix_spawn_file_actions_t fa;
-	int r, pipefd[2] = { -1, -1 };
+	int r;
 
 	if (!env)
 		return vsl_error_set(err, ENOMEM, "starting mksquashfs");
 	r = posix_spawn_file_actions_init(&fa);
 	if (!r)
 		r = posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	if (!r && s->progress)
-		r = progress_actions(s, &fa, pipefd);
-	else if (!r)
+	if (!r)
 		r = posix_spawn_file_actions_addopen(&fa, 1, s->log, O_WRONLY | O_CREAT | O_TRUNC,
 						     0600);
-	if (!r && !s->progress)
+	if (!r)
 		r = posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	if (!r)
 		r = posix_spawn(&s->pid, s->tool, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
-	if (pipefd[1] >= 0)
-		close(pipefd[1]);
+	if (!r)
+		atomic_store(&s->watch, s->pid);
 	if (r) {
 		s->pid = 0;
-		if (pipefd[0] >= 0)
-			close(pipefd[0]);
 		return vsl_error_set(err, r, "cannot run mksquashfs %s (%s)", s->tool, FIX_HINT);
-	}
-	if (pipefd[0] >= 0) {
-		s->progress_fd = pipefd[0];
-		s->reader_running = pthread_create(&s->reader, NULL, read_progress, s) == 0;
-		if (!s->reader_running) /* no display then; mksquashfs gets EPIPE, not a hang */
-			close(pipefd[0]);
 	}
 	return 0;
 }
@@ -271,8 +171,7 @@ static int run_tool(struct vsl_squashfs *s, const char *src, const struct vsl_ps
 	/* clang-format off */
 	char *argv[] = {
 		s->tool, (char *)src, s->out,
-		"-noappend", s->progress ? "-progress" : "-no-progress", "-quiet", "-no-xattrs",
-		"-comp", "zstd",
+		"-noappend", "-no-progress", "-quiet", "-no-xattrs", "-comp", "zstd",
 		"-Xcompression-level", SQUASHFS_LEVEL,
 		"-mkfs-time", mkfs, "-root-time", root_time,
 		"-root-mode", mode, "-root-uid", uid, "-root-gid", gid,
@@ -295,12 +194,9 @@ int vsl_squashfs_start(struct vsl_squashfs *s, struct vsl_rootfs *r, char *tool,
 {
 	struct collect c = { .rootfd = vsl_rootfs_dirfd(r) };
 	struct vsl_pseudo *p = &c.p;
-	bool progress = s->progress;
 	int ret = -1;
 
 	memset(s, 0, sizeof *s);
-	s->progress = progress;
-	s->progress_fd = -1;
 	s->tool = tool;
 	s->out = vsl_strf("%s/squashfs.img", workdir);
 	s->log = vsl_strf("%s/squashfs.log", workdir);
@@ -353,17 +249,54 @@ static void log_line(const char *path, char *line, size_t size)
 		snprintf(line, size, "%s", pick);
 }
 
+int vsl_squashfs_parse_rchar(const char *text, uint64_t *rchar)
+{
+	unsigned long long v;
+
+	for (const char *p = text; (p = strstr(p, "rchar:")); p++) {
+		if (p != text && p[-1] != '\n')
+			continue;
+		if (sscanf(p + 6, " %llu", &v) != 1)
+			return -1;
+		*rchar = v;
+		return 0;
+	}
+	return -1;
+}
+
+void vsl_squashfs_progress(void *ctx, uint64_t *done, uint64_t *total)
+{
+	struct vsl_squashfs *s = ctx;
+	pid_t pid = atomic_load(&s->watch);
+	char path[64], buf[512];
+	cleanup_close int fd = -1;
+	uint64_t v;
+	ssize_t n;
+
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (vsl_squashfs_parse_rchar(buf, &v) == 0)
+		*done = *total && v > *total ? *total : v;
+}
+
 int vsl_squashfs_finish(struct vsl_squashfs *s, int *fd, struct vsl_error *err)
 {
 	char line[512];
 	int status;
 
 	*fd = -1;
+	/* the pid may be reused once reaped: the probe stops looking first */
+	atomic_store(&s->watch, 0);
 	while (waitpid(s->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return vsl_error_set(err, errno, "waiting for mksquashfs");
 	s->pid = 0;
-	stop_reader(s);
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		log_line(s->log, line, sizeof line);
 		if (WIFSIGNALED(status))
@@ -391,13 +324,13 @@ int vsl_squashfs_finish(struct vsl_squashfs *s, int *fd, struct vsl_error *err)
 
 void vsl_squashfs_release(struct vsl_squashfs *s)
 {
+	atomic_store(&s->watch, 0);
 	if (s->pid > 0) {
 		kill(s->pid, SIGKILL);
 		while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		s->pid = 0;
 	}
-	stop_reader(s);
 	if (s->out)
 		unlink(s->out);
 	if (s->log)
@@ -412,5 +345,4 @@ void vsl_squashfs_release(struct vsl_squashfs *s)
 	free(s->pf);
 	free(s->ef);
 	memset(s, 0, sizeof *s);
-	s->progress_fd = -1;
 }

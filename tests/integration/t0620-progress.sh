@@ -39,6 +39,7 @@ test_expect_success 'on a terminal: one line per stage, redrawn, each ending "do
 	grep -E "^unpack +done in .*: 1 layer, [0-9]+ paths\$" tty.txt &&
 	grep -E "^unpack +\\[[#-]{24}\\] +[0-9]+%  .* / " tty.txt &&
 	grep -E "^tar\\.zst +\\[[#-]{24}\\] +[0-9]+%" tty.txt &&
+	grep -E "^squashfs +\\[[#-]{24}\\] +[0-9]+%  .* / " tty.txt &&
 	grep -E "^assemble +done in .*: app, [0-9.]+ [KM]B\$" tty.txt &&
 	grep -q "$(printf "\\033\\\\[[0-9]A")" tty.raw &&
 	test "$(grep -c "^fetch .*done in" tty.txt)" = 1

@@ -3,7 +3,7 @@
  * `vessel inspect`'s pure half: the meta section parsed, the text report and the JSON document
  * rendered from fixed bytes (every documented key present, null where the file has no value,
  * strings escaped), and the verify column. Also the small pure helpers of the progress display
- * (sizes, the mode for a verbosity) and the parser of mksquashfs's progress bar.
+ * (sizes, the mode for a verbosity) and the parser of the /proc/PID/io that follows mksquashfs.
  */
 #define _GNU_SOURCE
 #include "tap.h"
@@ -252,7 +252,7 @@ static void test_json(void)
 static void test_progress_helpers(void)
 {
 	char b[32];
-	uint64_t d = 0, t = 0;
+	uint64_t d = 0;
 
 	vsl_progress_size(999, b, sizeof b);
 	is_str(b, "999 B", "bytes");
@@ -276,14 +276,12 @@ static void test_progress_helpers(void)
 	is_int(vsl_progress_mode_for(VSL_VERBOSITY_VERBOSE, true, "xterm"), VSL_PROGRESS_LOG,
 	       "verbose on a terminal: log");
 
-	ok(vsl_squashfs_parse_progress("[=====-    ] 120/400  30%", &d, &t) == 0 && d == 120 &&
-		   t == 400,
-	   "mksquashfs progress parsed");
-	ok(vsl_squashfs_parse_progress("[==] 1/2 50%] 7/9  77%", &d, &t) == 0 && d == 7 && t == 9,
-	   "the last report counts");
-	ok(vsl_squashfs_parse_progress("Parallel mksquashfs: Using 2 processors", &d, &t) < 0,
-	   "other output ignored");
-	ok(vsl_squashfs_parse_progress("[==] 9/2 100%", &d, &t) < 0, "done > total ignored");
+	ok(vsl_squashfs_parse_rchar("rchar: 116553414\nwchar: 46563328\nsyscr: 10851\n", &d) == 0 &&
+		   d == 116553414,
+	   "rchar of /proc/PID/io parsed");
+	ok(vsl_squashfs_parse_rchar("wchar: 5\nxrchar: 7\nrchar: 9\n", &d) == 0 && d == 9,
+	   "only a line that starts with rchar counts");
+	ok(vsl_squashfs_parse_rchar("wchar: 5\n", &d) < 0, "no rchar: -1");
 }
 
 int main(void)
