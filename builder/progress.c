@@ -440,6 +440,10 @@ void vsl_progress_end(struct vsl_progress *p, int id, const char *fmt, ...)
 		vsnprintf(s->summary, sizeof s->summary, fmt, ap);
 		va_end(ap);
 	}
+	/* a file name with a newline or an escape in it must not break the cursor arithmetic */
+	for (char *c = s->summary; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	s->state = DONE;
 	if (p->mode == VSL_PROGRESS_LIVE) {
 		draw(p);
