@@ -108,7 +108,8 @@ ARCH_TARGETS_$(1) := $(BUILD)/$(1)/bin/vessel-stub $(BUILD)/$(1)/bin/vessel \
 endef
 $(foreach a,$(ARCHES_ALL),$(eval $(call arch_rules,$(a))))
 
-.PHONY: all deps test check clean distclean demo demo-run bench check-container
+.PHONY: all deps test check clean distclean demo demo-run bench bench-start bench-build \
+	check-container install uninstall
 all: $(foreach a,$(ARCHES_ALL),$(ARCH_TARGETS_$(a))) $(BUILD)/asan/ok
 
 # A host (glibc) build of the unit tests with ASan+UBSan against Debian's -dev libraries: the
@@ -162,12 +163,40 @@ demo:
 demo-run: all
 	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/demo.sh
 
+# Benchmarks run one after the other (never in parallel: they time things), each beside its
+# baseline: start-up (tests/bench/start.sh), then the build (tests/bench/build.sh).
 bench: all
 	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/start.sh
 	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/crun.sh
+	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/build.sh
+bench-start: all
+	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/start.sh
+bench-build: all
+	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/build.sh
 
 check-container:
 	sh tests/container/check.sh
+
+# `make install [PREFIX=/usr/local] [DESTDIR=]`: vessel for this machine, the stubs for every
+# arch and mksquashfs where vessel looks for them (<bindir>/../libexec/vessel/), and the man
+# pages. Installs what `make` built (and builds what is missing).
+PREFIX ?= /usr/local
+MANDIR ?= $(PREFIX)/share/man
+MAN_PAGES := $(sort $(wildcard docs/man/*.[1-9]))
+INSTALL_LIBEXEC := $(BUILD)/$(HOST_ARCH)/libexec/vessel/mksquashfs \
+	$(foreach a,$(ARCHES_ALL),$(BUILD)/$(HOST_ARCH)/libexec/vessel/vessel-stub-$(ARCH_OCI_$(a)))
+install: $(BUILD)/$(HOST_ARCH)/bin/vessel $(INSTALL_LIBEXEC) $(MAN_PAGES)
+	$(call say,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/libexec/vessel \
+		$(foreach s,$(sort $(subst .,,$(suffix $(MAN_PAGES)))),$(DESTDIR)$(MANDIR)/man$(s))
+	$(Q)install -m 0755 $(BUILD)/$(HOST_ARCH)/bin/vessel $(DESTDIR)$(PREFIX)/bin/vessel
+	$(Q)install -m 0755 $(INSTALL_LIBEXEC) $(DESTDIR)$(PREFIX)/libexec/vessel/
+	$(Q)$(foreach p,$(MAN_PAGES),install -m 0644 $(p) $(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/ &&) true
+uninstall:
+	$(call say,RM,$(DESTDIR)$(PREFIX))
+	$(Q)rm -f $(DESTDIR)$(PREFIX)/bin/vessel $(addprefix $(DESTDIR)$(PREFIX)/libexec/vessel/,$(notdir $(INSTALL_LIBEXEC))) \
+		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
+	$(Q)rmdir $(DESTDIR)$(PREFIX)/libexec/vessel 2>/dev/null || true
 
 clean:
 	rm -rf $(BUILD)

@@ -20,6 +20,7 @@
 #include "json.h"
 #include "log.h"
 #include "ocispec.h"
+#include "progress.h"
 #include "rootfs.h"
 #include "source.h"
 #include "squashfs.h"
@@ -44,6 +45,8 @@ struct build {
 	struct vsl_squashfs sq;
 	char *config_json, *meta_json;
 	size_t config_len, meta_len;
+	struct vsl_progress *pg; /* NULL when nothing is shown */
+	uint64_t content;	 /* bytes of file content: what each payload writer reads */
 };
 
 static int apply_layer(void *ctx, int fd, const char *name, struct vsl_error *err)
@@ -78,14 +81,46 @@ static int make_staging(struct build *b, struct vsl_error *err)
 	return b->rootfs ? 0 : -1;
 }
 
+/* A progress stage's counter, for the callbacks of the modules that do the work. */
+struct counter {
+	struct vsl_progress *pg;
+	int id;
+};
+
+static void count(void *ctx, uint64_t n)
+{
+	struct counter *c = ctx;
+
+	vsl_progress_add(c->pg, c->id, n);
+}
+
+/* The layers' total size, when the source says what every one of them weighs (0 if not). */
+static uint64_t layers_size(const struct vsl_image *img)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < img->n_layers; i++) {
+		if (img->layers[i].size == UINT64_MAX)
+			return 0;
+		total += img->layers[i].size;
+	}
+	return total;
+}
+
 static int apply_layers(struct build *b, struct vsl_error *err)
 {
+	struct counter c = { b->pg, -1 };
+
+	c.id = vsl_progress_begin(b->pg, "unpack", VSL_UNIT_BYTES, layers_size(&b->img));
 	for (size_t i = 0; i < b->img.n_layers; i++) {
 		vsl_debug("applying layer %zu/%zu %s", i + 1, b->img.n_layers,
 			  b->img.layers[i].digest);
-		if (vsl_source_feed_layer(b->src, &b->img, i, apply_layer, b->rootfs, err) < 0)
+		if (vsl_source_feed_layer_progress(b->src, &b->img, i, apply_layer, b->rootfs,
+						   count, &c, err) < 0)
 			return -1;
 	}
+	vsl_progress_end(b->pg, c.id, "%zu layer%s, %zu paths", b->img.n_layers,
+			 b->img.n_layers == 1 ? "" : "s", vsl_rootfs_count(b->rootfs));
 	return 0;
 }
 
@@ -227,10 +262,29 @@ static int make_meta(struct build *b, struct vsl_error *err)
 	return vsl_ocispec_meta(&m, &b->cfg, &b->meta_json, &b->meta_len, err);
 }
 
+static int add_size(void *ctx, const struct vsl_rootfs_entry *e, struct vsl_error *err)
+{
+	(void)err;
+	if (e->type == VSL_TAR_REG)
+		*(uint64_t *)ctx += e->size;
+	return 0;
+}
+
+/* "12.3 MB" for the file behind fd. */
+static const char *fd_size(int fd, char *buf, size_t size)
+{
+	struct stat st;
+
+	vsl_progress_size(fstat(fd, &st) == 0 ? (uint64_t)st.st_size : 0, buf, size);
+	return buf;
+}
+
 static int make_tarzst(struct build *b, struct vsl_error *err)
 {
 	cleanup_free char *path = NULL;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	struct counter c = { b->pg, -1 };
+	char size[32];
 
 	/* An unlinked file in the staging dir: it goes away with the fd, whatever happens. */
 	path = vsl_strf("%s/payload-XXXXXX", b->staging);
@@ -241,30 +295,56 @@ static int make_tarzst(struct build *b, struct vsl_error *err)
 		return vsl_error_set(err, errno, "create %s", path);
 	unlink(path);
 	vsl_debug("writing tar.zst of %zu paths", vsl_rootfs_count(b->rootfs));
-	return vsl_rootfs_write_tarzst(b->rootfs, b->tarzst_fd, cpus > 0 ? (int)cpus : 1, b->epoch,
-				       err);
+	c.id = vsl_progress_begin(b->pg, "tar.zst", VSL_UNIT_BYTES, b->content);
+	if (vsl_rootfs_write_tarzst_progress(b->rootfs, b->tarzst_fd, cpus > 0 ? (int)cpus : 1,
+					     b->epoch, count, &c, err) < 0)
+		return -1;
+	vsl_progress_end(b->pg, c.id, "%s", fd_size(b->tarzst_fd, size, sizeof size));
+	return 0;
+}
+
+static int start_squashfs(struct build *b, int *id, struct vsl_error *err)
+{
+	char *tool = steal_pointer(&b->mksquashfs);
+
+	vsl_debug("writing squashfs of %zu paths with %s", vsl_rootfs_count(b->rootfs), tool);
+	*id = vsl_progress_begin(b->pg, "squashfs", VSL_UNIT_BYTES, b->content);
+	if (vsl_squashfs_start(&b->sq, b->rootfs, tool, b->staging, b->epoch, err))
+		return -1;
+	vsl_progress_probe(b->pg, *id, vsl_squashfs_progress, &b->sq);
+	return 0;
+}
+
+static int finish_squashfs(struct build *b, int id, struct vsl_error *err)
+{
+	char size[32];
+
+	if (vsl_squashfs_finish(&b->sq, &b->squashfs_fd, err) < 0)
+		return -1;
+	vsl_progress_end(b->pg, id, "%s", fd_size(b->squashfs_fd, size, sizeof size));
+	return 0;
 }
 
 /*
- * Both payloads at once: mksquashfs runs as a child over the staging dir while this process
- * writes the tar.zst. Either failing ends the build; build_release then kills and reaps a
- * mksquashfs still running before the staging dir goes.
+ * Both payloads at once (payload_jobs 2): mksquashfs runs as a child over the staging dir while
+ * this process writes the tar.zst; or one after the other (payload_jobs 1). Either failing
+ * ends the build; build_release then kills and reaps a mksquashfs still running before the
+ * staging dir goes.
  */
 static int make_payloads(struct build *b, struct vsl_error *err)
 {
-	if (b->o->formats & VSL_FORMAT_SQUASHFS) {
-		char *tool = steal_pointer(&b->mksquashfs);
+	bool sq = b->o->formats & VSL_FORMAT_SQUASHFS, tz = b->o->formats & VSL_FORMAT_TARZST;
+	bool together = sq && tz && b->o->payload_jobs > 1;
+	int id = -1;
 
-		vsl_debug("writing squashfs of %zu paths with %s", vsl_rootfs_count(b->rootfs),
-			  tool);
-		if (vsl_squashfs_start(&b->sq, b->rootfs, tool, b->staging, b->epoch, err) < 0)
-			return -1;
-	}
-	if ((b->o->formats & VSL_FORMAT_TARZST) && make_tarzst(b, err) < 0)
+	vsl_debug("payloads: %s", together ? "squashfs and tar.zst at once" : "one at a time");
+	vsl_rootfs_foreach(b->rootfs, add_size, &b->content, NULL);
+	if (sq &&
+	    (start_squashfs(b, &id, err) < 0 || (!together && finish_squashfs(b, id, err) < 0)))
 		return -1;
-	if (b->o->formats & VSL_FORMAT_SQUASHFS)
-		return vsl_squashfs_finish(&b->sq, &b->squashfs_fd, err);
-	return 0;
+	if (tz && make_tarzst(b, err) < 0)
+		return -1;
+	return together ? finish_squashfs(b, id, err) : 0;
 }
 
 static int write_output(struct build *b, struct vsl_error *err)
@@ -275,6 +355,9 @@ static int write_output(struct build *b, struct vsl_error *err)
 		{ .kind = VSL_SECTION_META, .buf = b->meta_json, .len = b->meta_len },
 	};
 	size_t n = 2;
+	struct stat st;
+	char size[32];
+	int id;
 
 	if (!stub)
 		return -1;
@@ -283,13 +366,33 @@ static int write_output(struct build *b, struct vsl_error *err)
 						   .fd = b->squashfs_fd };
 	if (b->tarzst_fd >= 0)
 		s[n++] = (struct vsl_asm_section){ .kind = VSL_SECTION_TARZST, .fd = b->tarzst_fd };
-	return vsl_assemble(b->o->output, stub, b->o->arch, s, n, err);
+	id = vsl_progress_begin(b->pg, "assemble", VSL_UNIT_BYTES, 0);
+	if (vsl_assemble(b->o->output, stub, b->o->arch, s, n, err) < 0)
+		return -1;
+	st.st_size = 0;
+	stat(b->o->output, &st);
+	vsl_progress_size((uint64_t)st.st_size, size, sizeof size);
+	vsl_progress_end(b->pg, id, "%s, %s", b->o->output, size);
+	return 0;
+}
+
+static void fetched(struct build *b, int id)
+{
+	char size[32];
+	uint64_t total = layers_size(&b->img);
+
+	vsl_progress_size(total, size, sizeof size);
+	vsl_progress_end(b->pg, id, "%zu layer%s%s%s", b->img.n_layers,
+			 b->img.n_layers == 1 ? "" : "s", total ? ", " : "", total ? size : "");
 }
 
 static void build_release(struct build *b)
 {
 	struct vsl_error rmerr = { 0 };
 
+	/* First, so that its thread stops probing mksquashfs; the lines of stages cut short
+	 * say so, and main() prints the error below them. */
+	vsl_progress_free(b->pg);
 	/* mksquashfs reads the staging dir: stop it before the dir goes. */
 	vsl_squashfs_release(&b->sq);
 	free(b->mksquashfs);
@@ -314,7 +417,7 @@ int vsl_build(const struct vsl_build_opts *o, struct vsl_error *err)
 {
 	struct build b = { .o = o, .tarzst_fd = -1, .squashfs_fd = -1 };
 	cleanup_free char *stub = NULL;
-	int r = -1;
+	int r = -1, id;
 
 	if (!(o->formats & (VSL_FORMAT_TARZST | VSL_FORMAT_SQUASHFS)))
 		return vsl_error_set(err, 0, "no payload format given; use --payload-format");
@@ -325,9 +428,12 @@ int vsl_build(const struct vsl_build_opts *o, struct vsl_error *err)
 		return -1;
 	if ((o->formats & VSL_FORMAT_SQUASHFS) && !(b.mksquashfs = vsl_mksquashfs_find(err)))
 		return -1;
+	b.pg = vsl_progress_new(o->verbosity, STDERR_FILENO);
+	id = vsl_progress_begin(b.pg, "fetch", VSL_UNIT_BYTES, 0);
 	if (vsl_source_open(o->image, o->arch, NULL, &b.src, err) < 0 ||
 	    vsl_source_resolve(b.src, o->arch, &b.img, err) < 0)
 		goto out;
+	fetched(&b, id);
 	vsl_debug("%s: manifest %s, %zu layers", o->image, b.img.manifest_digest, b.img.n_layers);
 	b.epoch = o->source_date_epoch;
 	if (b.epoch < 0 && o->reproducible)

@@ -9,3 +9,6 @@ BUILDER_SRCS += builder/arch.c builder/assemble.c builder/build.c builder/cli.c 
 		builder/source_oci.c builder/source_ref.c builder/source_skopeo.c builder/user.c
 VESSEL_MAIN := builder/main.c
 VESSEL_LIBS := -lzstd -lyajl -lz -lpthread
+# The commands that read a built file, and the progress display.
+BUILDER_SRCS += builder/cli_tools.c builder/extract_cmd.c builder/inspect.c builder/progress.c \
+		builder/unsquash.c

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char top_usage[] =
 	"Usage: vessel COMMAND [OPTIONS]\n"
@@ -18,13 +19,20 @@ static const char top_usage[] =
 	"\n"
 	"Commands:\n"
 	"  build      build an executable from an image\n"
+	"  inspect    show what an executable holds; check it with --verify\n"
+	"  extract    unpack an executable's root filesystem into a directory\n"
 	"  help       show this help, or a command's (vessel help build)\n"
 	"\n"
 	"Options:\n"
 	"  -h, --help     show this help\n"
 	"  -V, --version  show vessel's version\n"
 	"\n"
-	"Run 'vessel build --help' for the build options and examples.\n";
+	"Examples:\n"
+	"  vessel build --image oci:busybox:latest --output busybox\n"
+	"  vessel inspect --verify busybox\n"
+	"  vessel extract busybox rootfs\n"
+	"\n"
+	"Run 'vessel COMMAND --help' for a command's options; see also vessel(1).\n";
 
 static const char build_usage[] =
 	"Usage: vessel build --image REF --output FILE [OPTIONS]\n"
@@ -57,9 +65,15 @@ static const char build_usage[] =
 	"                            SOURCE_DATE_EPOCH, taken from the image's created time\n"
 	"                            (0 if it has none) unless SOURCE_DATE_EPOCH is set\n"
 	"  -h, --help                show this help\n"
+	"  -q, --quiet               print nothing but errors, even on a terminal\n"
+	"  -v, --verbose             print a line for each step and decision, also when\n"
+	"                            stderr is not a terminal (default: a progress line\n"
+	"                            per stage on a terminal, else nothing)\n"
 	"\n"
 	"Environment:\n"
 	"  VESSEL_PAYLOAD_FORMAT  default for --payload-format\n"
+	"  VESSEL_PAYLOAD_JOBS    1 to write the squashfs and the tar.zst one after the\n"
+	"                         other; 2 (the default with 2 CPUs or more) at once\n"
 	"  VESSEL_MKSQUASHFS      the mksquashfs to run (default: ../libexec/vessel/mksquashfs\n"
 	"                         next to the vessel executable)\n"
 	"  SOURCE_DATE_EPOCH      record this time (seconds since 1970) as the build time and\n"
@@ -105,15 +119,18 @@ unsigned vsl_cli_format_parse(const char *name)
 }
 
 /* The option getopt stopped at, for the message: argv[optind - 1] is the offending word. */
-static int bad_option(char **argv, int c, const char *cmd, struct vsl_error *err)
+int vsl_cli_bad_option(char **argv, int c, const char *cmd, struct vsl_error *err)
 {
 	const char *word = optind > 0 ? argv[optind - 1] : "?";
-	const char *help = cmd ? "vessel build --help" : "vessel --help";
+	const char *sp = cmd ? " " : "";
 
+	if (!cmd)
+		cmd = "";
 	if (c == ':')
-		return vsl_error_set(err, 0, "option %s needs a value; see '%s'", word, help);
-	return vsl_error_set(err, 0, "unknown option %s%s%s; see '%s'", word, cmd ? " for " : "",
-			     cmd ? cmd : "", help);
+		return vsl_error_set(err, 0, "option %s needs a value; see 'vessel %s%s--help'",
+				     word, cmd, sp);
+	return vsl_error_set(err, 0, "unknown option %s%s%s; see 'vessel %s%s--help'", word,
+			     *sp ? " for " : "", cmd, cmd, sp);
 }
 
 static int parse_epoch(struct vsl_build_opts *b, struct vsl_error *err)
@@ -133,6 +150,28 @@ static int parse_epoch(struct vsl_build_opts *b, struct vsl_error *err)
 				     "1970; fix or unset it",
 				     s);
 	b->source_date_epoch = v;
+	return 0;
+}
+
+/*
+ * VESSEL_PAYLOAD_JOBS: how many payload writers run at once. Both at once by default where
+ * there are two CPUs or more: mksquashfs and the tar.zst writer each keep a CPU busy, and on
+ * one CPU running them together only adds switching.
+ */
+static int parse_jobs(struct vsl_build_opts *b, struct vsl_error *err)
+{
+	const char *s = getenv("VESSEL_PAYLOAD_JOBS");
+
+	if (!s || !*s) {
+		b->payload_jobs = sysconf(_SC_NPROCESSORS_ONLN) >= 2 ? 2 : 1;
+		return 0;
+	}
+	if (strcmp(s, "1") && strcmp(s, "2"))
+		return vsl_error_set(err, 0,
+				     "VESSEL_PAYLOAD_JOBS=%s is not 1 (one payload writer after "
+				     "the other) or 2 (both at once); fix or unset it",
+				     s);
+	b->payload_jobs = (unsigned)(s[0] - '0');
 	return 0;
 }
 
@@ -169,7 +208,7 @@ static int check_build(struct vsl_build_opts *b, const char *arch, const char *f
 					     ? " (from "
 					       "VESSEL_PAYLOAD_FORMAT)"
 					     : "");
-	return parse_epoch(b, err);
+	return parse_epoch(b, err) < 0 ? -1 : parse_jobs(b, err);
 }
 
 static int parse_build(int argc, char **argv, struct vsl_cli *cli, struct vsl_error *err)
@@ -181,6 +220,8 @@ static int parse_build(int argc, char **argv, struct vsl_cli *cli, struct vsl_er
 		{ "payload-format", required_argument, NULL, 'F' },
 		{ "reproducible", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct vsl_build_opts *b = &cli->build;
@@ -190,7 +231,7 @@ static int parse_build(int argc, char **argv, struct vsl_cli *cli, struct vsl_er
 	if (fmt && !*fmt)
 		fmt = NULL;
 	cli->command = VSL_CMD_BUILD;
-	while ((c = getopt_long(argc, argv, ":i:o:a:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":i:o:a:qvh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			b->image = optarg;
@@ -210,8 +251,14 @@ static int parse_build(int argc, char **argv, struct vsl_cli *cli, struct vsl_er
 		case 'h':
 			cli->command = VSL_CMD_BUILD_HELP;
 			return 0;
+		case 'q':
+			b->verbosity = VSL_VERBOSITY_QUIET;
+			break;
+		case 'v':
+			b->verbosity = VSL_VERBOSITY_VERBOSE;
+			break;
 		default:
-			return bad_option(argv, c, "build", err);
+			return vsl_cli_bad_option(argv, c, "build", err);
 		}
 	}
 	if (optind < argc)
@@ -228,9 +275,17 @@ static int parse_command(int argc, char **argv, struct vsl_cli *cli, struct vsl_
 
 	if (strcmp(cmd, "build") == 0)
 		return parse_build(argc, argv, cli, err);
+	if (strcmp(cmd, "inspect") == 0)
+		return vsl_cli_parse_inspect(argc, argv, cli, err);
+	if (strcmp(cmd, "extract") == 0)
+		return vsl_cli_parse_extract(argc, argv, cli, err);
 	if (strcmp(cmd, "help") == 0) {
 		if (argc > 1 && strcmp(argv[1], "build") == 0)
 			cli->command = VSL_CMD_BUILD_HELP;
+		else if (argc > 1 && strcmp(argv[1], "inspect") == 0)
+			cli->command = VSL_CMD_INSPECT_HELP;
+		else if (argc > 1 && strcmp(argv[1], "extract") == 0)
+			cli->command = VSL_CMD_EXTRACT_HELP;
 		else if (argc > 1)
 			return vsl_error_set(err, 0,
 					     "no help for \"%s\": it is not a command; see "
@@ -266,7 +321,7 @@ int vsl_cli_parse(int argc, char **argv, struct vsl_cli *cli, struct vsl_error *
 			cli->command = VSL_CMD_VERSION;
 			return 0;
 		default:
-			return bad_option(argv, c, NULL, err);
+			return vsl_cli_bad_option(argv, c, NULL, err);
 		}
 	}
 	if (optind >= argc)

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * `vessel`: parse the command line, run the command, turn an error value into a message and an
- * exit code (0 ok, 1 the build failed, 2 usage). The only place in the builder that exits.
+ * exit code (0 ok, 1 the command failed: a build, a corrupt or unreadable file, an extraction,
+ * 2 usage). The only place in the builder that exits.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 #include "cli.h"
 #include "error.h"
 #include "guard.h"
+#include "extract_cmd.h"
+#include "inspect.h"
 #include "log.h"
 
 /* The build, in the guard's worker process: its exit code. */
@@ -47,6 +50,22 @@ int main(int argc, char **argv)
 			vsl_die_err(VSL_CLI_EXIT_FAILED, &err);
 		if (code != VSL_CLI_EXIT_OK)
 			return code;
+		break;
+	case VSL_CMD_INSPECT_HELP:
+		vsl_cli_inspect_usage(stdout);
+		break;
+	case VSL_CMD_INSPECT:
+		if (vsl_inspect_cmd(&cli.inspect, &err) < 0) {
+			fflush(stdout); /* the report first, then the verdict */
+			vsl_die_err(VSL_CLI_EXIT_FAILED, &err);
+		}
+		break;
+	case VSL_CMD_EXTRACT_HELP:
+		vsl_cli_extract_usage(stdout);
+		break;
+	case VSL_CMD_EXTRACT:
+		if (vsl_extract_cmd(&cli.extract, &err) < 0)
+			vsl_die_err(VSL_CLI_EXIT_FAILED, &err);
 		break;
 	}
 	}

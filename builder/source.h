@@ -129,5 +129,10 @@ typedef int (*vsl_layer_consume_fn)(void *ctx, int fd, const char *name, struct 
  */
 int vsl_source_feed_layer(struct vsl_source *s, const struct vsl_image *img, size_t i,
 			  vsl_layer_consume_fn consume, void *ctx, struct vsl_error *err);
+/* The same, calling progress(pctx, n) (from the feeding thread) for every n blob bytes read. */
+int vsl_source_feed_layer_progress(struct vsl_source *s, const struct vsl_image *img, size_t i,
+				   vsl_layer_consume_fn consume, void *ctx,
+				   void (*progress)(void *pctx, uint64_t n), void *pctx,
+				   struct vsl_error *err);
 
 #endif

@@ -32,6 +32,8 @@ struct feeder {
 	char got[VSL_DIGEST_BUFSZ]; /* the digest of everything read */
 	struct vsl_error err;	    /* read errors: the feeder's own, merged after join */
 	int status;
+	void (*progress)(void *ctx, uint64_t n);
+	void *progress_ctx;
 };
 
 static int write_all(int fd, const uint8_t *p, size_t n)
@@ -71,6 +73,8 @@ static void *feed(void *arg)
 			break;
 		}
 		vsl_sha256_update(&c, buf, (size_t)r);
+		if (f->progress)
+			f->progress(f->progress_ctx, (uint64_t)r);
 		/* Once the reader is gone, keep reading: the hash covers the whole blob. */
 		if (f->wfd >= 0 && write_all(f->wfd, buf, (size_t)r) < 0) {
 			close(f->wfd);
@@ -120,8 +124,16 @@ static int run(struct feeder *f, int rfd, vsl_layer_consume_fn consume, void *ct
 int vsl_source_feed_layer(struct vsl_source *s, const struct vsl_image *img, size_t i,
 			  vsl_layer_consume_fn consume, void *ctx, struct vsl_error *err)
 {
+	return vsl_source_feed_layer_progress(s, img, i, consume, ctx, NULL, NULL, err);
+}
+
+int vsl_source_feed_layer_progress(struct vsl_source *s, const struct vsl_image *img, size_t i,
+				   vsl_layer_consume_fn consume, void *ctx,
+				   void (*progress)(void *pctx, uint64_t n), void *pctx,
+				   struct vsl_error *err)
+{
 	const struct vsl_layer *l = &img->layers[i];
-	struct feeder f = { .wfd = -1 };
+	struct feeder f = { .wfd = -1, .progress = progress, .progress_ctx = pctx };
 	struct vsl_error cerr = { 0 };
 	char what[160];
 	int p[2], r;

@@ -150,6 +150,8 @@ static int spawn(struct vsl_squashfs *s, char *const argv[], struct vsl_error *e
 	if (!r)
 		r = posix_spawn(&s->pid, s->tool, &fa, NULL, argv, env);
 	posix_spawn_file_actions_destroy(&fa);
+	if (!r)
+		atomic_store(&s->watch, s->pid);
 	if (r) {
 		s->pid = 0;
 		return vsl_error_set(err, r, "cannot run mksquashfs %s (%s)", s->tool, FIX_HINT);
@@ -310,12 +312,50 @@ static void log_line(const char *path, char *line, size_t size)
 		snprintf(line, size, "%s", pick);
 }
 
+int vsl_squashfs_parse_rchar(const char *text, uint64_t *rchar)
+{
+	unsigned long long v;
+
+	for (const char *p = text; (p = strstr(p, "rchar:")); p++) {
+		if (p != text && p[-1] != '\n')
+			continue;
+		if (sscanf(p + 6, " %llu", &v) != 1)
+			return -1;
+		*rchar = v;
+		return 0;
+	}
+	return -1;
+}
+
+void vsl_squashfs_progress(void *ctx, uint64_t *done, uint64_t *total)
+{
+	struct vsl_squashfs *s = ctx;
+	pid_t pid = atomic_load(&s->watch);
+	char path[64], buf[512];
+	cleanup_close int fd = -1;
+	uint64_t v;
+	ssize_t n;
+
+	if (pid <= 0)
+		return;
+	snprintf(path, sizeof path, "/proc/%d/io", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	if (vsl_squashfs_parse_rchar(buf, &v) == 0)
+		*done = *total && v > *total ? *total : v;
+}
+
 int vsl_squashfs_finish(struct vsl_squashfs *s, int *fd, struct vsl_error *err)
 {
 	char line[512];
 	int status;
 
 	*fd = -1;
+	/* the pid may be reused once reaped: the probe stops looking first */
+	atomic_store(&s->watch, 0);
 	while (waitpid(s->pid, &status, 0) < 0)
 		if (errno != EINTR)
 			return vsl_error_set(err, errno, "waiting for mksquashfs");
@@ -347,6 +387,7 @@ int vsl_squashfs_finish(struct vsl_squashfs *s, int *fd, struct vsl_error *err)
 
 void vsl_squashfs_release(struct vsl_squashfs *s)
 {
+	atomic_store(&s->watch, 0);
 	if (s->pid > 0) {
 		kill(s->pid, SIGKILL);
 		while (waitpid(s->pid, NULL, 0) < 0 && errno == EINTR)

@@ -14,6 +14,7 @@
 #ifndef VSL_BUILDER_SQUASHFS_H
 #define VSL_BUILDER_SQUASHFS_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -27,11 +28,12 @@
 char *vsl_mksquashfs_find(struct vsl_error *err);
 
 struct vsl_squashfs {
-	pid_t pid;     /* 0 when not running */
-	char *tool;    /* mksquashfs path */
-	char *out;     /* the image, in workdir */
-	char *log;     /* mksquashfs's stdout + stderr */
-	char *pf, *ef; /* pseudo and exclude files */
+	pid_t pid;	     /* 0 when not running */
+	char *tool;	     /* mksquashfs path */
+	char *out;	     /* the image, in workdir */
+	char *log;	     /* mksquashfs's stdout + stderr */
+	char *pf, *ef;	     /* pseudo and exclude files */
+	_Atomic pid_t watch; /* pid while vsl_squashfs_progress may look at it, else 0 */
 };
 
 /*
@@ -42,6 +44,16 @@ int vsl_squashfs_start(struct vsl_squashfs *s, struct vsl_rootfs *r, char *tool,
 		       const char *workdir, int64_t source_date_epoch, struct vsl_error *err);
 /* Wait for mksquashfs. On success *fd is the image, opened O_RDONLY and already unlinked. */
 int vsl_squashfs_finish(struct vsl_squashfs *s, int *fd, struct vsl_error *err);
+/*
+ * A progress probe (builder/progress.h): *done becomes the bytes mksquashfs has read so far
+ * (rchar in /proc/PID/io, which is the file contents, as it reads every file once, plus a few
+ * KiB of pseudo file), at most *total. Left alone when it cannot tell. Thread-safe. mksquashfs's
+ * own progress bar is of no use here: on a stdout that is not a terminal it prints only when
+ * the block count happens to be a multiple of 100 at its tick, so mostly just at the end.
+ */
+void vsl_squashfs_progress(void *s, uint64_t *done, uint64_t *total);
+/* The rchar value of a /proc/PID/io text. Pure; 0 when found, else -1. */
+int vsl_squashfs_parse_rchar(const char *text, uint64_t *rchar);
 /* Stop mksquashfs if it still runs (SIGKILL, then wait), remove its files, free. Idempotent. */
 void vsl_squashfs_release(struct vsl_squashfs *s);
 

@@ -40,6 +40,8 @@ struct writer {
 	uint8_t *out;     /* ZSTD_CStreamOutSize() bytes */
 	size_t out_cap;
 	uint8_t *buf;     /* FILE_BUF bytes of file content */
+	void (*progress)(void *ctx, uint64_t n);
+	void *progress_ctx;
 };
 
 /* Compress n bytes (mode ZSTD_e_continue) or finish the frame (ZSTD_e_end). */
@@ -85,6 +87,8 @@ static int copy_file(struct writer *w, const struct vsl_rootfs_entry *e, struct 
 		if (feed(w, w->buf, (size_t)k, ZSTD_e_continue, err) < 0)
 			return -1;
 		left -= (uint64_t)k;
+		if (w->progress)
+			w->progress(w->progress_ctx, (uint64_t)k);
 	}
 	return feed(w, zero, (size_t)vsl_tar_padding(e->size), ZSTD_e_continue, err);
 }
@@ -135,12 +139,23 @@ static int setup_cctx(ZSTD_CCtx *c, int threads, struct vsl_error *err)
 int vsl_rootfs_write_tarzst(struct vsl_rootfs *r, int out_fd, int threads,
 			    int64_t source_date_epoch, struct vsl_error *err)
 {
+	return vsl_rootfs_write_tarzst_progress(r, out_fd, threads, source_date_epoch, NULL, NULL,
+						err);
+}
+
+int vsl_rootfs_write_tarzst_progress(struct vsl_rootfs *r, int out_fd, int threads,
+				     int64_t source_date_epoch,
+				     void (*progress)(void *ctx, uint64_t n), void *ctx,
+				     struct vsl_error *err)
+{
 	static const uint8_t end[VSL_TAR_END_SIZE];
 	struct writer w = {
 		.r = r,
 		.out_fd = out_fd,
 		.sde = source_date_epoch,
 		.out_cap = ZSTD_CStreamOutSize(),
+		.progress = progress,
+		.progress_ctx = ctx,
 	};
 	int rc = -1;
 

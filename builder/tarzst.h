@@ -24,5 +24,10 @@
  */
 int vsl_rootfs_write_tarzst(struct vsl_rootfs *r, int out_fd, int threads,
 			    int64_t source_date_epoch, struct vsl_error *err);
+/* The same, calling progress(ctx, n) for every n bytes of file content compressed. */
+int vsl_rootfs_write_tarzst_progress(struct vsl_rootfs *r, int out_fd, int threads,
+				     int64_t source_date_epoch,
+				     void (*progress)(void *ctx, uint64_t n), void *ctx,
+				     struct vsl_error *err);
 
 #endif

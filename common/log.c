@@ -8,7 +8,16 @@
 #include <string.h>
 
 bool vsl_log_debug_on;
+bool vsl_log_warn_on = true;
 static const char *prog = "vessel";
+static void (*hook)(void *ctx, bool before);
+static void *hook_ctx;
+
+void vsl_log_set_hook(void (*fn)(void *ctx, bool before), void *ctx)
+{
+	hook = fn;
+	hook_ctx = ctx;
+}
 
 void vsl_log_init(const char *name)
 {
@@ -32,7 +41,11 @@ static void vlog(const char *tag, const char *fmt, va_list ap)
 	char buf[1024];
 
 	vsnprintf(buf, sizeof buf, fmt, ap);
+	if (hook)
+		hook(hook_ctx, true);
 	fprintf(stderr, "%s: %s%s\n", prog, tag, buf);
+	if (hook)
+		hook(hook_ctx, false);
 }
 
 void vsl_log_debugf(const char *fmt, ...)
@@ -48,6 +61,8 @@ void vsl_warn(const char *fmt, ...)
 {
 	va_list ap;
 
+	if (!vsl_log_warn_on)
+		return;
 	va_start(ap, fmt);
 	vlog("warning: ", fmt, ap);
 	va_end(ap);

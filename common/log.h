@@ -12,6 +12,14 @@
 void vsl_log_init(const char *prog);
 const char *vsl_log_prog(void);
 extern bool vsl_log_debug_on;
+/* false: vsl_warn prints nothing (`vessel --quiet`). */
+extern bool vsl_log_warn_on;
+/*
+ * Called around every line vsl_warn and vsl_debug print, with before = true and then false, so
+ * that a live progress display can take its lines off the screen and put them back below
+ * (builder/progress.c). NULL removes it.
+ */
+void vsl_log_set_hook(void (*hook)(void *ctx, bool before), void *ctx);
 void vsl_log_debugf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void vsl_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Unpacks the tar.zst section (see extract.h). One pass over the compressed bytes, in three
- * threads: pread+sha256, zstd, then tar with the builder's safety rules from common/fsutil.c
- * (and the syscall diet noted at restore_meta and in fsutil's walker). When anything fails
- * the rest of the section is still hashed, so a damaged file is reported as such ("corrupt
- * payload") instead of as whatever tar error the damage happened to cause.
+ * threads: pread+sha256, zstd, then tar entries onto disk through extract_tree.c (the
+ * builder's safety rules from common/fsutil.c, and the syscall diet noted there). When
+ * anything fails the rest of the section is still hashed, so a damaged file is reported as
+ * such ("corrupt payload") instead of as whatever tar error the damage happened to cause.
  */
 #define _GNU_SOURCE
 #include "extract.h"
@@ -20,11 +20,11 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/xattr.h>
 #include <unistd.h>
 #include <zstd.h>
 
 #include "cleanup.h"
+#include "extract_tree.h"
 #include "fsutil.h"
 #include "log.h"
 #include "sha256.h"
@@ -363,209 +363,29 @@ static void pipeline_free(struct pipeline *p)
 	}
 }
 
-struct dirmeta {
-	char *path;
-	uint32_t mode;
-	int64_t mtime;
-};
-
-struct ex {
-	struct vsl_fs_walker walker;
-	unsigned flags;
-	uid_t uid; /* who owns what we create (VSL_EXTRACT_FRESH: no chown to these ids) */
-	gid_t gid;
-	struct dirmeta *dirs;
-	size_t ndirs, cap;
-};
-
-static void restore_owner(struct ex *x, const struct vsl_tar_entry *e,
-			  const struct vsl_fs_made *m, const char *path)
-{
-	int rc;
-
-	if (x->flags & VSL_EXTRACT_NO_CHOWN)
-		return;
-	/* in a fresh tree a new entry is ours already: mostly 0:0 in a user namespace */
-	if ((x->flags & VSL_EXTRACT_FRESH) && !m->kept_dir && e->uid == x->uid &&
-	    e->gid == x->gid)
-		return;
-	if (m->fd >= 0)
-		rc = fchown(m->fd, e->uid, e->gid);
-	else
-		rc = fchownat(m->parentfd, m->base, e->uid, e->gid, AT_SYMLINK_NOFOLLOW);
-	/* a single-id namespace cannot map the image's ids: keep ours */
-	if (rc < 0 && errno != EPERM && errno != EINVAL)
-		vsl_debug("extract: chown '%s' to %u:%u: %s", path, e->uid, e->gid,
-			  strerror(errno));
-}
-
-static void restore_xattrs(struct ex *x, const struct vsl_tar_entry *e, int fd, const char *path)
-{
-	if (x->flags & VSL_EXTRACT_NO_XATTRS)
-		return;
-	for (size_t i = 0; i < e->nxattrs && fd >= 0; i++) {
-		const struct vsl_tar_xattr *a = &e->xattrs[i];
-
-		/* best effort: user.* needs a file system that has them, security.capability
-		 * and trusted.* need privilege over the inode's namespace */
-		if (fsetxattr(fd, a->name, a->value, a->len, 0) < 0)
-			vsl_debug("extract: '%s': xattr %s: %s", path, a->name, strerror(errno));
-	}
-}
-
-/* A directory's xattrs: it was made without an fd (VSL_FS_NO_DIR_FD), so open one if needed. */
-static void restore_dir_xattrs(struct ex *x, const struct vsl_tar_entry *e,
-			       const struct vsl_fs_made *m, const char *path)
-{
-	int fd = m->fd;
-
-	if (!e->nxattrs || (x->flags & VSL_EXTRACT_NO_XATTRS))
-		return;
-	if (fd < 0)
-		fd = openat(m->parentfd, m->base, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		vsl_debug("extract: '%s': open for xattrs: %s", path, strerror(errno));
-	restore_xattrs(x, e, fd, path);
-	if (fd >= 0 && fd != m->fd)
-		close(fd);
-}
-
-static int defer_dir(struct ex *x, const char *path, const struct vsl_tar_entry *e,
-		     struct vsl_error *err)
-{
-	if (x->ndirs == x->cap) {
-		size_t cap = x->cap ? x->cap * 2 : 256;
-		struct dirmeta *d = realloc(x->dirs, cap * sizeof(*d));
-
-		if (!d)
-			return vsl_error_set(err, ENOMEM, "extract");
-		x->dirs = d;
-		x->cap = cap;
-	}
-	x->dirs[x->ndirs].path = strdup(path);
-	if (!x->dirs[x->ndirs].path)
-		return vsl_error_set(err, ENOMEM, "extract");
-	x->dirs[x->ndirs].mode = e->mode;
-	x->dirs[x->ndirs].mtime = e->mtime;
-	x->ndirs++;
-	return 0;
-}
-
-/*
- * Modes, xattrs and times once the object exists (ownership first: chown clears setuid). A
- * regular file was created with its permission bits under umask 0, so only setuid, setgid
- * and sticky need a chmod, after the chown.
- */
-static int restore_meta(struct ex *x, const struct vsl_tar_entry *e, const struct vsl_fs_made *m,
-			const char *path, struct vsl_error *err)
-{
-	struct timespec ts[2] = { { .tv_sec = e->mtime }, { .tv_sec = e->mtime } };
-
-	restore_owner(x, e, m, path);
-	if (e->type == VSL_TAR_DIR) {
-		restore_dir_xattrs(x, e, m, path);
-		return defer_dir(x, path, e, err);
-	}
-	if (e->type == VSL_TAR_REG) {
-		if ((e->mode & 07000) && fchmod(m->fd, e->mode) < 0)
-			return vsl_error_set(err, errno, "chmod");
-		restore_xattrs(x, e, m->fd, path);
-		if (futimens(m->fd, ts) < 0)
-			return vsl_error_set(err, errno, "set mtime");
-		return 0;
-	}
-	/* created by us a moment ago as a fifo or device, not a symlink: chmod by name is safe */
-	if (e->type != VSL_TAR_SYMLINK && fchmodat(m->parentfd, m->base, e->mode, 0) < 0)
-		return vsl_error_set(err, errno, "chmod");
-	if (utimensat(m->parentfd, m->base, ts, AT_SYMLINK_NOFOLLOW) < 0 && errno != EPERM)
-		return vsl_error_set(err, errno, "set mtime");
-	return 0;
-}
-
-static int apply(struct ex *x, const struct vsl_tar_entry *e, struct vsl_tar_reader *rd,
-		 struct vsl_error *err)
-{
-	cleanup_free char *path = malloc(strlen(e->path) + 1);
-	cleanup_free char *link = malloc(strlen(e->linkname) + 1);
-	struct vsl_fs_made m;
-	int rc;
-
-	if (!path || !link)
-		return vsl_error_set(err, ENOMEM, "extract");
-	if (vsl_tar_path_clean(e->path, path, err) < 0)
-		return -1;
-	if (e->type == VSL_TAR_HARDLINK && vsl_tar_path_clean(e->linkname, link, err) < 0)
-		return vsl_error_wrap(err, "hardlink target");
-	if ((e->type == VSL_TAR_CHR || e->type == VSL_TAR_BLK) &&
-	    (x->flags & VSL_EXTRACT_NO_DEVICES))
-		return 0;
-	/* directories stay 0700 (writable by us) until finish_dirs */
-	if (vsl_fs_make_entry(&x->walker, e, path, link, e->mode & 0777, 0700,
-			      VSL_FS_SPECIAL | VSL_FS_NO_DIR_FD, rd, &m, err) < 0)
-		return -1;
-	if (m.skipped) {
-		vsl_debug("extract: '%s': device node %u:%u left out (no privilege)", path,
-			  e->devmajor, e->devminor);
-		rc = 0;
-	} else if (e->type == VSL_TAR_HARDLINK) {
-		rc = 0; /* the inode already has its attributes */
-	} else {
-		rc = restore_meta(x, e, &m, path, err);
-	}
-	vsl_fs_made_release(&m);
-	return rc;
-}
-
-static int cmp_dir(const void *a, const void *b)
-{
-	return strcmp(((const struct dirmeta *)a)->path, ((const struct dirmeta *)b)->path);
-}
-
-/* Directory modes and times last, deepest first, so a 0555 directory could still be filled
- * and adding entries did not move the mtimes again. */
-static int finish_dirs(struct ex *x, struct vsl_error *err)
-{
-	qsort(x->dirs, x->ndirs, sizeof(*x->dirs), cmp_dir);
-	for (size_t i = x->ndirs; i-- > 0;) {
-		const struct dirmeta *d = &x->dirs[i];
-		struct timespec ts[2] = { { .tv_sec = d->mtime }, { .tv_sec = d->mtime } };
-		cleanup_close int fd = vsl_fs_open_dir(&x->walker, d->path, err);
-
-		if (fd < 0)
-			return vsl_error_wrap(err, "extract: directory '%s'", d->path);
-		if (fchmod(fd, d->mode) < 0 || futimens(fd, ts) < 0)
-			return vsl_error_set(err, errno, "extract: directory '%s'", d->path);
-	}
-	return 0;
-}
-
 static int extract_entries(struct pipeline *p, int destfd, unsigned flags,
 			   struct vsl_error *err)
 {
 	struct vsl_tar_reader *rd = malloc(sizeof(*rd));
-	struct ex x = { .flags = flags, .uid = geteuid(), .gid = getegid() };
+	struct vsl_extract_tree x;
 	struct vsl_tar_entry e;
 	int rc;
 
 	if (!rd)
 		return vsl_error_set(err, ENOMEM, "extract");
-	vsl_fs_walker_init(&x.walker, destfd, 0755);
+	vsl_extract_tree_init(&x, destfd, flags);
 	vsl_tar_reader_init(rd, pipe_read, p);
-	while ((rc = vsl_tar_reader_next(rd, &e, err)) > 0) {
-		if (apply(&x, &e, rd, err) < 0) {
-			rc = vsl_error_wrap(err, "extract: entry '%s'", e.path);
+	while ((rc = vsl_tar_reader_next(rd, &e, err)) > 0)
+		if (vsl_extract_tree_add(&x, &e, rd, err) < 0) {
+			rc = -1;
 			break;
 		}
-	}
 	pipeline_stop(p);
 	if (rc == 0)
-		rc = finish_dirs(&x, err);
-	for (size_t i = 0; i < x.ndirs; i++)
-		free(x.dirs[i].path);
-	free(x.dirs);
+		rc = vsl_extract_tree_finish(&x, err);
+	vsl_extract_tree_fini(&x);
 	vsl_tar_reader_fini(rd);
 	free(rd);
-	vsl_fs_walker_fini(&x.walker);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -573,8 +393,6 @@ int vsl_extract_tarzst(int fd, uint64_t off, uint64_t len, int destfd, unsigned 
 		       const uint8_t sha256[32], struct vsl_error *err)
 {
 	struct src s = { .fd = fd, .off = off, .len = len, .hash = sha256 != NULL };
-	/* files are created with their final permission bits (see restore_meta) */
-	mode_t mask = umask(0);
 	struct pipeline p;
 	int rc;
 
@@ -599,7 +417,6 @@ int vsl_extract_tarzst(int fd, uint64_t off, uint64_t len, int destfd, unsigned 
 		}
 	}
 	pipeline_free(&p);
-	umask(mask);
 	return rc;
 }
 

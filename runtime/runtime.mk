@@ -4,7 +4,7 @@ RUNTIME_SRCS += runtime/options.c runtime/env.c runtime/userspec.c runtime/confi
 	runtime/payload.c runtime/launch.c runtime/userns.c runtime/rundir.c runtime/overlay.c \
 	runtime/copytree.c runtime/mounts.c runtime/signals.c runtime/runner.c \
 	runtime/emulation.c runtime/cgroup.c runtime/crunspec.c
-RUNTIME_SRCS += runtime/extract.c
+RUNTIME_SRCS += runtime/extract.c runtime/extract_tree.c
 # Subordinate id ranges: /etc/subuid parsing, id maps, the newuidmap/newgidmap helper.
 RUNTIME_SRCS += runtime/subid.c runtime/idmap.c runtime/usermap.c
 # The FUSE fast path: the parent's side (mount, start, stop) and the lowlevel server.

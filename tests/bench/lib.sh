@@ -4,8 +4,10 @@
 #
 # bench_time N OUTFILE NAME CMD... ::: NAME CMD... [::: ...]
 #   Runs every command N times, interleaved (a, b, a, b, ...) so that drifting load affects
-#   all of them alike, with stdout and stderr to /dev/null. Appends "NAME MEAN MEDIAN MIN MAX"
-#   lines (milliseconds) to OUTFILE. $BENCH_PRE_<i> (i = 0, 1, ... by group), when set, is a
+#   all of them alike, with stdout and stderr to /dev/null. Appends "NAME MEAN MEDIAN MIN MAX
+#   CPU" lines (milliseconds; CPU is the user+system time of the command and its children, the
+#   median in the Perl loop, the mean with hyperfine) to OUTFILE. On a shared machine the CPU
+#   time says what a command costs when the wall time says mostly who else was running. $BENCH_PRE_<i> (i = 0, 1, ... by group), when set, is a
 #   shell command run untimed before each run of that group (e.g. to empty a cache).
 #   Uses hyperfine when it is installed and no BENCH_PRE_* is set, else a Perl loop (Perl is
 #   there wherever prove is) that execs each command directly, without a shell in between.
@@ -33,25 +35,30 @@ bench__perl() {
 		push @g, $cur if $cur;
 		open(my $out, ">>", $outf) or die "$outf: $!";
 		open(STDOUT, ">", "/dev/null"); open(STDERR, ">", "/dev/null");
-		my @t;
+		my (@t, @c);
+		sub median { my @s = sort { $a <=> $b } @_;
+			@s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2 }
 		for my $i (1 .. $n) {
 			for my $k (0 .. $#g) {
 				my ($name, @cmd) = @{$g[$k]};
 				if (my $pre = $ENV{"BENCH_PRE_$k"}) {
 					system("sh", "-c", $pre) == 0 or die "setup for $name failed";
 				}
+				my @c0 = times;
 				my $t0 = time;
 				my $rc = system { $cmd[0] } @cmd;
 				my $dt = (time - $t0) * 1000;
+				my @c1 = times;
 				if ($rc != 0) { print $out "$name FAILED rc=$rc\n"; exit 1 }
 				push @{$t[$k]}, $dt;
+				push @{$c[$k]}, ($c1[2] + $c1[3] - $c0[2] - $c0[3]) * 1000;
 			}
 		}
 		for my $k (0 .. $#g) {
 			my @s = sort { $a <=> $b } @{$t[$k]};
 			my $sum = 0; $sum += $_ for @s;
-			my $med = @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2;
-			printf $out "%s %.2f %.2f %.2f %.2f\n", $g[$k][0], $sum / @s, $med, $s[0], $s[-1];
+			printf $out "%s %.2f %.2f %.2f %.2f %.2f\n", $g[$k][0], $sum / @s, median(@s),
+				$s[0], $s[-1], median(@{$c[$k]});
 		}
 	' "$@"
 }
@@ -81,8 +88,9 @@ bench__hyperfine() {
 		local $/; open(my $f, "<", $ARGV[0]) or die; my $j = decode_json(<$f>);
 		open(my $out, ">>", $ARGV[1]) or die;
 		for my $r (@{$j->{results}}) {
-			printf $out "%s %.2f %.2f %.2f %.2f\n", $r->{command}, $r->{mean} * 1000,
-				$r->{median} * 1000, $r->{min} * 1000, $r->{max} * 1000;
+			printf $out "%s %.2f %.2f %.2f %.2f %.2f\n", $r->{command}, $r->{mean} * 1000,
+				$r->{median} * 1000, $r->{min} * 1000, $r->{max} * 1000,
+				($r->{user} + $r->{system}) * 1000;
 		}' "$_json" "$_outf"
 	rm -f "$_json"
 }
@@ -108,6 +116,24 @@ bench_row() {
 			printf "%-34s %9.2f %9.2f %9.2f %9.2f %7.2fx  <= %.1fx %s\n", label, bmed, bm, \
 				nmed, nm, r, target, (r > target ? "OVER TARGET" : "ok")
 		}' "$1"
+}
+
+# bench_row_cpu RESULTS BASE-NAME NAME TARGET LABEL: the same for the CPU time (column 6).
+bench_row_cpu() {
+	awk -v base="$2" -v name="$3" -v target="$4" -v label="$5" '
+		$1 == base { b = $6 }
+		$1 == name { n = $6 }
+		END {
+			if (b == "" || n == "" || b == 0) { printf "%-34s  (no result)\n", label; exit }
+			r = n / b
+			printf "%-34s %9.0f %9.0f %7.2fx  <= %.1fx %s\n", label, b, n, r, target,
+				(r > target ? "OVER TARGET" : "ok")
+		}' "$1"
+}
+
+bench_header_cpu() {
+	printf "%-34s %9s %9s %8s  %s\n" "" "base cpu" "vsl cpu" "ratio" "target"
+	printf "%-34s %9s %9s\n" "" "(ms)" "(ms)"
 }
 
 bench_header() {
