@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "json.h"
+#include "ocimounts.h"
 
 void vsl_image_config_free(struct vsl_image_config *c)
 {
@@ -216,27 +217,6 @@ static const char *const readonly_paths[] = {
 	"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL,
 };
 
-struct mount_def {
-	const char *dest, *type, *source;
-	const char *const options[6];
-};
-
-/* No gid=5 on devpts: group 5 need not be mapped in a rootless user namespace. */
-static const struct mount_def mounts[] = {
-	{ "/proc", "proc", "proc", { NULL } },
-	{ "/dev", "tmpfs", "tmpfs", { "nosuid", "strictatime", "mode=755", "size=65536k", NULL } },
-	{ "/dev/pts",
-	  "devpts",
-	  "devpts",
-	  { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL } },
-	{ "/dev/shm",
-	  "tmpfs",
-	  "shm",
-	  { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL } },
-	{ "/dev/mqueue", "mqueue", "mqueue", { "nosuid", "noexec", "nodev", NULL } },
-	{ "/sys", "none", "/sys", { "rbind", "nosuid", "noexec", "nodev", "ro", NULL } },
-};
-
 static int gen_user(yajl_gen g, const struct vsl_user *u)
 {
 	int st = vsl_gen_str(g, "user") | yajl_gen_map_open(g);
@@ -284,13 +264,15 @@ static int gen_mounts(yajl_gen g)
 {
 	int st = vsl_gen_str(g, "mounts") | yajl_gen_array_open(g);
 
-	for (size_t i = 0; i < sizeof mounts / sizeof mounts[0]; i++) {
+	for (size_t i = 0; i < vsl_oci_n_mounts; i++) {
+		const struct vsl_oci_mount *m = &vsl_oci_mounts[i];
+
 		st |= yajl_gen_map_open(g);
-		st |= vsl_gen_kv_str(g, "destination", mounts[i].dest);
-		st |= vsl_gen_kv_str(g, "type", mounts[i].type);
-		st |= vsl_gen_kv_str(g, "source", mounts[i].source);
-		if (mounts[i].options[0])
-			st |= vsl_gen_kv_strv(g, "options", (char *const *)mounts[i].options);
+		st |= vsl_gen_kv_str(g, "destination", m->dest);
+		st |= vsl_gen_kv_str(g, "type", m->type);
+		st |= vsl_gen_kv_str(g, "source", m->source);
+		if (m->options[0])
+			st |= vsl_gen_kv_strv(g, "options", (char *const *)m->options);
 		st |= yajl_gen_map_close(g);
 	}
 	return st | yajl_gen_array_close(g);

@@ -51,24 +51,6 @@ static __attribute__((noreturn)) void report_exit(enum vsl_crun_msg msg, int err
 	_exit(code);
 }
 
-/* As the direct runner's child_setup does after its mounts (runner.c). */
-static int setup(const struct vsl_launch_spec *spec, struct vsl_error *err)
-{
-	/* docker creates a missing workdir; do it while we are still root. */
-	if (vsl_fs_mkdir_p(spec->cwd, 0755, err) < 0)
-		return vsl_error_wrap(err, "workdir");
-	if (vsl_runner_switch_ids(spec, err) < 0)
-		return -1;
-	if (chdir(spec->cwd) < 0)
-		return vsl_error_set(err, errno, "chdir to the workdir %s", spec->cwd);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		return vsl_error_set(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-	/* After the id switch, which clears it. Our parent is the crun driver. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-		return vsl_error_set(err, errno, "prctl(PR_SET_PDEATHSIG)");
-	return 0;
-}
-
 static __attribute__((noreturn)) void exec_command(const struct vsl_launch_spec *spec,
 						   const sigset_t *mask)
 {
@@ -101,7 +83,7 @@ static int run_func(void *cookie, libcrun_container_t *container, const char *pa
 	if (!spec)
 		report_exit(VSL_CRUN_SETUP_FAILED, 0, "internal error: no launch spec",
 			    VSL_EXIT_VESSEL);
-	if (setup(spec, &err) < 0)
+	if (vsl_runner_enter(spec, &err) < 0)
 		report_exit(VSL_CRUN_SETUP_FAILED, err.errnum, err.msg, VSL_EXIT_VESSEL);
 	sigprocmask(SIG_SETMASK, NULL, &mask);
 	if (getpid() != 1)

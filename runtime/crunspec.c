@@ -16,6 +16,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cleanup.h"
+#include "ocimounts.h"
 
 #define WHAT "config.json"
 /* Deeper than any real config, and shallow enough for the recursion below. */
@@ -121,26 +122,6 @@ static int gen_process(yajl_gen g, yajl_val v, const struct vsl_launch_spec *spe
 	return st | kv_str(g, "cwd", "/") | (int)yajl_gen_map_close(g);
 }
 
-struct mount_def {
-	const char *dest, *type, *source;
-	const char *const options[6];
-};
-
-/* What the direct runner always mounts, as the builder writes it (builder/ocispec.c). */
-static const struct mount_def base_mounts[] = {
-	{ "/proc", "proc", "proc", { NULL } },
-	{ "/dev", "tmpfs", "tmpfs", { "nosuid", "strictatime", "mode=755", "size=65536k", NULL } },
-	{ "/dev/pts",
-	  "devpts",
-	  "devpts",
-	  { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL } },
-	{ "/dev/shm",
-	  "tmpfs",
-	  "shm",
-	  { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL } },
-	{ "/sys", "none", "/sys", { "rbind", "nosuid", "noexec", "nodev", "ro", NULL } },
-};
-
 static int gen_mount(yajl_gen g, const char *dest, const char *type, const char *source,
 		     const char *const *options)
 {
@@ -211,50 +192,27 @@ static int gen_tmpfs(yajl_gen g, const char *path, const char *opts)
 	return st | (int)yajl_gen_array_close(g) | (int)yajl_gen_map_close(g);
 }
 
-/* How deep a cleaned absolute path is: "/a" 1, "/a/b" 2. */
-static size_t depth(const char *path)
-{
-	size_t n = 0;
-
-	for (; *path; path++)
-		n += *path == '/';
-	return n;
-}
-
-static bool user_mounts_on(const struct vsl_launch_spec *spec, const char *path)
-{
-	for (size_t i = 0; i < spec->n_volumes; i++)
-		if (strcmp(spec->volumes[i].ctr, path) == 0)
-			return true;
-	for (size_t i = 0; i < spec->n_tmpfs; i++)
-		if (strcmp(spec->tmpfs[i].path, path) == 0)
-			return true;
-	return false;
-}
-
-/* -v and --tmpfs as the direct runner mounts them (mounts.c): shallower paths first, at one
- * depth the tmpfs mounts before the volumes, each kind in command-line order; so that
- * `-v /a/b --tmpfs /a` stacks the volume on the tmpfs. */
+/* -v and --tmpfs in the order the direct runner mounts them (vsl_user_mounts_order). */
 static int gen_user_mounts(yajl_gen g, const struct vsl_launch_spec *spec)
 {
 	static const char *const ro[] = { "rbind", "ro", NULL }, *const rw[] = { "rbind", "rw",
 										 NULL };
-	size_t max = 0;
+	cleanup_free struct vsl_user_mount *order =
+		calloc(spec->n_volumes + spec->n_tmpfs + 1, sizeof *order);
+	size_t n;
 	int st = 0;
 
-	for (size_t i = 0; i < spec->n_volumes; i++)
-		max = depth(spec->volumes[i].ctr) > max ? depth(spec->volumes[i].ctr) : max;
-	for (size_t i = 0; i < spec->n_tmpfs; i++)
-		max = depth(spec->tmpfs[i].path) > max ? depth(spec->tmpfs[i].path) : max;
-	for (size_t d = 1; d <= max; d++) {
-		for (size_t i = 0; i < spec->n_tmpfs; i++)
-			if (depth(spec->tmpfs[i].path) == d)
-				st |= gen_tmpfs(g, spec->tmpfs[i].path, spec->tmpfs[i].options);
-		for (size_t i = 0; i < spec->n_volumes; i++)
-			if (depth(spec->volumes[i].ctr) == d)
-				st |= gen_mount(g, spec->volumes[i].ctr, "bind",
-						spec->volumes[i].host,
-						spec->volumes[i].readonly ? ro : rw);
+	if (!order)
+		return (int)yajl_gen_invalid_string;
+	n = vsl_user_mounts_order(spec, order);
+	for (size_t k = 0; k < n; k++) {
+		const struct vsl_volume *v = &spec->volumes[order[k].index];
+		const struct vsl_tmpfs *t = &spec->tmpfs[order[k].index];
+
+		if (order[k].tmpfs)
+			st |= gen_tmpfs(g, t->path, t->options);
+		else
+			st |= gen_mount(g, v->ctr, "bind", v->host, v->readonly ? ro : rw);
 	}
 	return st;
 }
@@ -266,14 +224,14 @@ static int gen_mounts(yajl_gen g, yajl_val v, const struct vsl_launch_spec *spec
 	static const char *const ro[] = { "rbind", "ro", NULL };
 	int st = (int)yajl_gen_array_open(g);
 
-	for (size_t i = 0; i < sizeof base_mounts / sizeof base_mounts[0]; i++)
-		if (!has_mount(v, base_mounts[i].dest))
-			st |= gen_mount(g, base_mounts[i].dest, base_mounts[i].type,
-					base_mounts[i].source, base_mounts[i].options);
+	for (size_t i = 0; i < vsl_oci_n_mounts; i++)
+		if (!has_mount(v, vsl_oci_mounts[i].dest))
+			st |= gen_mount(g, vsl_oci_mounts[i].dest, vsl_oci_mounts[i].type,
+					vsl_oci_mounts[i].source, vsl_oci_mounts[i].options);
 	for (size_t i = 0; v && i < v->u.array.len; i++)
 		st |= gen_value(g, v->u.array.values[i], 2);
 	/* A read-only root keeps a writable /tmp, as podman's --read-only does (as mounts.c). */
-	if (spec->readonly_root && !user_mounts_on(spec, "/tmp"))
+	if (spec->readonly_root && !vsl_user_mounts_on(spec, "/tmp"))
 		st |= gen_tmpfs(g, "/tmp", "exec,mode=1777");
 	st |= gen_user_mounts(g, spec);
 	if (x->resolv_conf)

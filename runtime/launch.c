@@ -155,3 +155,43 @@ void vsl_terminal_choose(bool tty_opt, bool interactive_opt, bool stdin_tty, boo
 	*terminal = tty_opt || auto_tty;
 	*interactive = interactive_opt || auto_tty;
 }
+
+/* How deep a cleaned absolute path is: "/a" 1, "/a/b" 2. */
+static size_t depth(const char *path)
+{
+	size_t n = 0;
+
+	for (; *path; path++)
+		n += *path == '/';
+	return n;
+}
+
+size_t vsl_user_mounts_order(const struct vsl_launch_spec *spec, struct vsl_user_mount *out)
+{
+	size_t max = 0, n = 0;
+
+	for (size_t i = 0; i < spec->n_volumes; i++)
+		max = depth(spec->volumes[i].ctr) > max ? depth(spec->volumes[i].ctr) : max;
+	for (size_t i = 0; i < spec->n_tmpfs; i++)
+		max = depth(spec->tmpfs[i].path) > max ? depth(spec->tmpfs[i].path) : max;
+	for (size_t d = 1; d <= max; d++) {
+		for (size_t i = 0; i < spec->n_tmpfs; i++)
+			if (depth(spec->tmpfs[i].path) == d)
+				out[n++] = (struct vsl_user_mount){ .tmpfs = true, .index = i };
+		for (size_t i = 0; i < spec->n_volumes; i++)
+			if (depth(spec->volumes[i].ctr) == d)
+				out[n++] = (struct vsl_user_mount){ .tmpfs = false, .index = i };
+	}
+	return n;
+}
+
+bool vsl_user_mounts_on(const struct vsl_launch_spec *spec, const char *path)
+{
+	for (size_t i = 0; i < spec->n_volumes; i++)
+		if (strcmp(spec->volumes[i].ctr, path) == 0)
+			return true;
+	for (size_t i = 0; i < spec->n_tmpfs; i++)
+		if (strcmp(spec->tmpfs[i].path, path) == 0)
+			return true;
+	return false;
+}

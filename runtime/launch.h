@@ -71,6 +71,21 @@ struct vsl_launch_spec {
 	const char *run_dir; /* the per-run dir (rundir.h): libcrun keeps its state in it */
 };
 
+/*
+ * The -v and --tmpfs mounts in the order both launchers mount them: shallower container paths
+ * first; at one depth the tmpfs mounts before the volumes, each kind in command-line order. So
+ * `-v /data/vol --tmpfs /data` stacks the volume on the tmpfs whichever comes first. out has
+ * room for n_volumes + n_tmpfs entries; returns how many it filled. Pure.
+ */
+struct vsl_user_mount {
+	bool tmpfs; /* spec->tmpfs[index], else spec->volumes[index] */
+	size_t index;
+};
+size_t vsl_user_mounts_order(const struct vsl_launch_spec *spec, struct vsl_user_mount *out);
+
+/* Does a -v or --tmpfs mount something on path (cleaned, absolute)? Pure. */
+bool vsl_user_mounts_on(const struct vsl_launch_spec *spec, const char *path);
+
 struct vsl_launcher {
 	const char *name;
 	/*

@@ -221,50 +221,26 @@ static int mount_tmpfs(const char *path, const char *options, struct vsl_error *
 	return 0;
 }
 
-/* How deep a cleaned absolute path is: "/a" 1, "/a/b" 2. */
-static size_t depth(const char *path)
-{
-	size_t n = 0;
-
-	for (; *path; path++)
-		n += *path == '/';
-	return n;
-}
-
-/* The -v and --tmpfs mounts, shallower paths first, each kind in its command-line order. */
+/* The -v and --tmpfs mounts, in vsl_user_mounts_order's order. */
 static int user_mounts(const struct vsl_launch_spec *spec, struct vsl_error *err)
 {
-	size_t max = 0;
+	cleanup_free struct vsl_user_mount *order =
+		calloc(spec->n_volumes + spec->n_tmpfs + 1, sizeof *order);
+	size_t n;
 
-	for (size_t i = 0; i < spec->n_volumes; i++)
-		max = depth(spec->volumes[i].ctr) > max ? depth(spec->volumes[i].ctr) : max;
-	for (size_t i = 0; i < spec->n_tmpfs; i++)
-		max = depth(spec->tmpfs[i].path) > max ? depth(spec->tmpfs[i].path) : max;
-	for (size_t d = 1; d <= max; d++) {
-		for (size_t i = 0; i < spec->n_tmpfs; i++)
-			if (depth(spec->tmpfs[i].path) == d &&
-			    mount_tmpfs(spec->tmpfs[i].path, spec->tmpfs[i].options, err) < 0)
-				return vsl_error_wrap(err, "--tmpfs %s", spec->tmpfs[i].path);
-		for (size_t i = 0; i < spec->n_volumes; i++)
-			if (depth(spec->volumes[i].ctr) == d &&
-			    bind_host(spec->volumes[i].host, spec->volumes[i].ctr,
-				      spec->volumes[i].readonly, err) < 0)
-				return vsl_error_wrap(err, "volume %s:%s", spec->volumes[i].host,
-						      spec->volumes[i].ctr);
+	if (!order)
+		return vsl_error_set(err, ENOMEM, "mounts");
+	n = vsl_user_mounts_order(spec, order);
+	for (size_t k = 0; k < n; k++) {
+		const struct vsl_volume *v = &spec->volumes[order[k].index];
+		const struct vsl_tmpfs *t = &spec->tmpfs[order[k].index];
+
+		if (order[k].tmpfs && mount_tmpfs(t->path, t->options, err) < 0)
+			return vsl_error_wrap(err, "--tmpfs %s", t->path);
+		if (!order[k].tmpfs && bind_host(v->host, v->ctr, v->readonly, err) < 0)
+			return vsl_error_wrap(err, "volume %s:%s", v->host, v->ctr);
 	}
 	return 0;
-}
-
-/* Does the user mount something on path themselves? */
-static bool user_mounts_on(const struct vsl_launch_spec *spec, const char *path)
-{
-	for (size_t i = 0; i < spec->n_volumes; i++)
-		if (strcmp(spec->volumes[i].ctr, path) == 0)
-			return true;
-	for (size_t i = 0; i < spec->n_tmpfs; i++)
-		if (strcmp(spec->tmpfs[i].path, path) == 0)
-			return true;
-	return false;
 }
 
 int vsl_mounts_setup(const struct vsl_launch_spec *spec, struct vsl_error *err)
@@ -276,7 +252,7 @@ int vsl_mounts_setup(const struct vsl_launch_spec *spec, struct vsl_error *err)
 	    mount_sys(err) < 0)
 		return -1;
 	/* A read-only root keeps a writable /tmp, as podman's --read-only does. */
-	if (spec->readonly_root && !user_mounts_on(spec, "/tmp") &&
+	if (spec->readonly_root && !vsl_user_mounts_on(spec, "/tmp") &&
 	    mount_tmpfs("/tmp", "exec,mode=1777", err) < 0)
 		return vsl_error_wrap(err, "the /tmp of the read-only root");
 	if (user_mounts(spec, err) < 0)

@@ -223,14 +223,8 @@ static int set_hostname(const char *name, bool uts, struct vsl_error *err)
 	return 0;
 }
 
-static int child_setup(const struct vsl_launch_spec *spec, struct vsl_error *err)
+int vsl_runner_enter(const struct vsl_launch_spec *spec, struct vsl_error *err)
 {
-	bool uts;
-
-	if (enter_namespaces(spec, &uts, err) < 0 || vsl_mounts_setup(spec, err) < 0)
-		return -1;
-	if (spec->hostname && set_hostname(spec->hostname, uts, err) < 0)
-		return -1;
 	/* docker creates a missing workdir; do it while we are still root. (A read-only root
 	 * has it already, from its skeleton layer: vsl_mounts_points.) */
 	if (vsl_fs_mkdir_p(spec->cwd, 0755, err) < 0)
@@ -241,10 +235,22 @@ static int child_setup(const struct vsl_launch_spec *spec, struct vsl_error *err
 		return vsl_error_set(err, errno, "chdir to the workdir %s", spec->cwd);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return vsl_error_set(err, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-	/* After the id switch, which would clear it. The parent waits for us, so it is alive. */
+	/* After the id switch, which would clear it. Our parent (the runner's, or the crun
+	 * driver) waits for us, so it is alive. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return vsl_error_set(err, errno, "prctl(PR_SET_PDEATHSIG)");
 	return 0;
+}
+
+static int child_setup(const struct vsl_launch_spec *spec, struct vsl_error *err)
+{
+	bool uts;
+
+	if (enter_namespaces(spec, &uts, err) < 0 || vsl_mounts_setup(spec, err) < 0)
+		return -1;
+	if (spec->hostname && set_hostname(spec->hostname, uts, err) < 0)
+		return -1;
+	return vsl_runner_enter(spec, err);
 }
 
 /* One message to the parent, with fd (>= 0) attached as SCM_RIGHTS. */

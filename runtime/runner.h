@@ -59,4 +59,9 @@ int vsl_runner_exec_error(const char *cmd, int errnum, char *buf, size_t size);
  * used by the libcrun launcher's in-container step (crun_exec.c), so both behave alike. */
 int vsl_runner_switch_ids(const struct vsl_launch_spec *spec, struct vsl_error *err);
 
+/* The last steps in the container before the command, after its mounts and pivot_root, for
+ * both launchers: make a missing workdir (as docker does), switch ids, chdir, no_new_privs,
+ * and die with our parent. */
+int vsl_runner_enter(const struct vsl_launch_spec *spec, struct vsl_error *err);
+
 #endif

@@ -221,7 +221,8 @@ static void test_minimal(void)
 	is_str(str_at(v, "root", "path", NULL), "/run/x/merged", "{}: root added");
 	is_str(joined(at(v, "process", "args", NULL)), "sh,-c,echo hi", "{}: process added");
 	is_str(joined_member(at(v, "mounts", NULL, NULL), "destination"),
-	       "/proc,/dev,/dev/pts,/dev/shm,/sys", "{}: what the direct runner mounts");
+	       "/proc,/dev,/dev/pts,/dev/shm,/dev/mqueue,/sys",
+	       "{}: the default mounts (common/ocimounts.c)");
 	is_str(joined_member(at(v, "linux", "namespaces", NULL), "type"), "pid,ipc,uts,mount",
 	       "{}: default namespaces");
 	is_str(str_at(v, "hostname", NULL, NULL), "h", "{}: hostname added");
@@ -231,7 +232,7 @@ static void test_minimal(void)
 		  "{\"destination\":\"/proc\",\"type\":\"proc\"}],\"linux\":{}}",
 		  &s, &no_extra, NULL);
 	is_str(joined_member(at(v, "mounts", NULL, NULL), "destination"),
-	       "/dev,/dev/shm,/sys,/dev/pts,/proc",
+	       "/dev,/dev/shm,/dev/mqueue,/sys,/dev/pts,/proc",
 	       "missing base mounts go first (/dev before pts)");
 	is_str(joined_member(at(v, "linux", "namespaces", NULL), "type"), "pid,ipc,uts,mount",
 	       "linux without namespaces: defaults");
