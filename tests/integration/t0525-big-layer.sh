@@ -43,8 +43,11 @@ test_expect_success CRAFT,GNUTIME 'the output is small; the file reads back whol
 		"stat -c %s /srv/big; head -c 6 /srv/big; echo; dd if=/srv/big bs=1M skip=256 count=1 2>/dev/null | head -c 6; echo" >out &&
 	printf "%s\n" 1073741824 vessel vessel >expect &&
 	test_cmp expect out &&
-	du -sk "$VESSEL_CACHE_DIR" &&
-	test "$(du -sk "$VESSEL_CACHE_DIR" | cut -f1)" -lt 65536
+	# With a subid range, du cannot enter what only subordinate ids may read (the
+	# fixture'"'"'s 0700 /var/lib/svc, a few bytes); /srv/big is readable, and it is what counts.
+	kb=$(du -sk "$VESSEL_CACHE_DIR" 2>/dev/null | cut -f1) &&
+	echo "cache: $kb KiB" &&
+	test "$kb" -lt 65536
 '
 
 test_expect_success 'nothing is left in TMPDIR' '
