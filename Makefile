@@ -94,6 +94,12 @@ $(BUILD)/$(1)/tests/sqfs-tool: $(BUILD)/$(1)/obj/tests/tools/sqfs-tool.o $$(LIBS
 	$$(call say,LD,$$@)
 	$(Q)$$(CC_$(1)) $$(VSL_LDFLAGS) -o $$@ $$^ $$(THIRD_PARTY_LIBS)
 
+# The FUSE conformance/benchmark tool (t0400, tests/bench/fuse.sh): our server on any image.
+$(BUILD)/$(1)/tests/sqfs-mount: $(BUILD)/$(1)/obj/tests/tools/sqfs-mount.o $$(LIBS_$(1))
+	@mkdir -p $$(@D)
+	$$(call say,LD,$$@)
+	$(Q)$$(CC_$(1)) $$(VSL_LDFLAGS) -o $$@ $$^ $$(THIRD_PARTY_LIBS)
+
 # TAP wrappers so that ONE prove run covers every arch: prove executes them directly.
 $(BUILD)/tap/$(1)/unit-%: $(BUILD)/$(1)/tests/%
 	@mkdir -p $$(@D)
@@ -103,7 +109,8 @@ $(BUILD)/tap/$(1)/unit-%: $(BUILD)/$(1)/tests/%
 ARCH_TARGETS_$(1) := $(BUILD)/$(1)/bin/vessel-stub $(BUILD)/$(1)/bin/vessel \
 	$(BUILD)/$(1)/libexec/vessel/mksquashfs \
 	$(foreach o,$(ARCHES_ALL),$(BUILD)/$(1)/libexec/vessel/vessel-stub-$(ARCH_OCI_$(o))) \
-	$(foreach t,$(UNIT_TESTS),$(BUILD)/$(1)/tests/$(t)) $(BUILD)/$(1)/tests/sqfs-tool
+	$(foreach t,$(UNIT_TESTS),$(BUILD)/$(1)/tests/$(t)) $(BUILD)/$(1)/tests/sqfs-tool \
+	$(BUILD)/$(1)/tests/sqfs-mount
 -include $$(shell find $(BUILD)/$(1)/obj -name '*.d' 2>/dev/null)
 endef
 $(foreach a,$(ARCHES_ALL),$(eval $(call arch_rules,$(a))))
