@@ -51,10 +51,21 @@ static int pread_full(void *ctx, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Reply with -r; a corrupt image is worth a debug line, the expected misses are not. */
+/*
+ * Reply with -r. The expected misses (ENOENT, ENODATA, ERANGE) carry no message. A corrupt
+ * image does: the first one is worth a warning on the stub's stderr, because the container only
+ * sees EIO and nothing else would tell the user that the file itself is damaged; later ones go
+ * to the debug log only, so a damaged block read again and again does not flood the terminal.
+ */
 static void reply_err(fuse_req_t req, int r, struct vsl_error *err)
 {
-	if (err->msg)
+	static int warned;
+
+	if (err->msg && r == -EIO && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		vsl_warn("this file's squashfs section is damaged, the container reads I/O errors "
+			 "(%s); copy or build the file again",
+			 err->msg);
+	else if (err->msg)
 		vsl_debug("fuse: %s", err->msg);
 	vsl_error_release(err);
 	fuse_reply_err(req, r < 0 ? -r : EIO);
@@ -447,8 +458,13 @@ int vsl_fuse_serve(int devfd, const struct vsl_fuse_config *cfg, int ready_fd)
 	int r;
 
 	if (vsl_sqfs_open(&s.fs, &src, NULL, &err) < 0) {
-		vsl_error_wrap(&err, "the squashfs section");
-		report(ready_fd, err.errnum ? err.errnum : EIO, err.msg ? err.msg : "corrupt");
+		char text[sizeof(((struct vsl_fuse_ready *)0)->text)];
+
+		/* a refusal by the superblock checks means a damaged file: say how to get out */
+		snprintf(text, sizeof text, "the squashfs section: %s%s",
+			 err.msg ? err.msg : "corrupt",
+			 err.errnum == EIO ? " (the file is damaged: copy or build it again)" : "");
+		report(ready_fd, err.errnum ? err.errnum : EIO, text);
 		vsl_error_release(&err);
 		return 1;
 	}
