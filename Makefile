@@ -169,11 +169,41 @@ demo:
 demo-run: all
 	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/demo.sh
 
+# Each benchmark script runs in turn; append yours to the list.
+BENCH_SCRIPTS := tests/bench/start.sh tests/bench/fuse.sh
 bench: all
-	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/start.sh
+	@rc=0; for b in $(BENCH_SCRIPTS); do \
+		echo "=== $$b"; VSL_BUILD=$(CURDIR)/$(BUILD) sh $$b || rc=1; \
+	done; exit $$rc
 
 check-container:
 	sh tests/container/check.sh
+
+# Fuzzing: `make fuzz` builds every libFuzzer harness in tests/fuzz with the host's clang
+# (ASan + UBSan) and runs each for FUZZ_TIME seconds on one core, niced, from seeds made at fuzz
+# time (tests/fuzz/run.sh; corpora and crash inputs stay in build/fuzz, never committed).
+# FUZZ_TARGETS narrows the run: `make fuzz FUZZ_TARGETS=sqfs FUZZ_TIME=600`.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_ALL := sqfs tar trailer
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Icommon -Iruntime
+FUZZ_SRCS_sqfs := $(filter runtime/sqfs/%,$(RUNTIME_SRCS)) common/error.c common/log.c
+FUZZ_LIBS_sqfs := -lzstd -lz -lpthread
+FUZZ_SRCS_tar := common/tar.c common/tarread.c common/tarenc.c common/error.c common/log.c
+FUZZ_SRCS_trailer := common/format.c common/sha256.c common/error.c common/log.c
+define fuzz_rules
+$(BUILD)/fuzz/fuzz-$(1): tests/fuzz/fuzz-$(1).c $(FUZZ_SRCS_$(1)) $(wildcard common/*.h runtime/sqfs/*.h)
+	@mkdir -p $$(@D)
+	$$(call say,CC,fuzz $$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ $$(filter %.c,$$^) $(FUZZ_LIBS_$(1))
+endef
+$(foreach f,$(FUZZ_ALL),$(eval $(call fuzz_rules,$(f))))
+.PHONY: fuzz fuzz-build
+fuzz-build: $(foreach f,$(FUZZ_TARGETS),$(BUILD)/fuzz/fuzz-$(f))
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD)
