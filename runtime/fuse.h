@@ -42,6 +42,8 @@ struct vsl_fuse_config {
 	uint64_t offset; /* the squashfs section */
 	uint64_t size;
 	bool squash_ids;      /* only one id is mapped: report every file as 0:0 */
+	bool open_messages;   /* answer OPEN/OPENDIR even where the kernel needs none (tests
+				 the path for kernels without zero-message opens) */
 	const char *external; /* VESSEL_SQUASHFUSE, or NULL for our server */
 };
 

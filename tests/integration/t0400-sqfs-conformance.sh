@@ -157,17 +157,21 @@ ref_manifest() {
 }
 ref_stat() { sh "$TREE_MANIFEST" --stat "$1"; }
 
-# fusemount NS-FLAGS IMAGE CMD...: serve IMAGE on ./mnt with our FUSE server in a new mount
+# fusemount NS-FLAGS [--SQFS-MOUNT-OPTION] IMAGE CMD...: serve IMAGE on ./mnt with our FUSE server in a new mount
 # namespace and run CMD while it is mounted. NS-FLAGS -m: as the real root (every owner and
 # the trusted.* xattrs are visible); -Urm: as the root of a one-id user namespace, the way an
 # unprivileged run mounts (owners read 0:0, the kernel hides trusted.*). A foreign arch's server
 # runs under qemu inside the namespace that the native unshare made.
 fusemount() {
-	_ns=$1 _img=$2
-	shift 2
+	_ns=$1 _opt=
+	shift
+	case $1 in --*) _opt=$1 && shift ;; esac
+	_img=$1
+	shift
 	mkdir -p mnt
-	# shellcheck disable=SC2086 # VSL_QEMU is empty or one word
-	TZ=UTC timeout -k 5 "$VSL_TIMEOUT" unshare $_ns $VSL_QEMU "$SQFS_MOUNT" "$_img" 0 mnt "$@"
+	# shellcheck disable=SC2086 # VSL_QEMU is empty or one word, _opt empty or an option
+	TZ=UTC timeout -k 5 "$VSL_TIMEOUT" unshare $_ns $VSL_QEMU "$SQFS_MOUNT" $_opt "$_img" 0 mnt \
+		"$@"
 }
 
 # probe.sh MNT OUT [--no-xattrs]: what the FUSE checks read through a mount, into OUT.*: the
@@ -246,6 +250,13 @@ test_expect_success FUSE 'zstd: through FUSE in a one-id user namespace: owners 
 		\$2 != \"x\" { \$4 = 0; \$5 = 0 } { print }" ref-zstd.m >want.m &&
 	test_cmp want.m userns.m &&
 	test_cmp fuse.par userns.par
+'
+test_expect_success FUSE 'zstd: through FUSE with OPEN/OPENDIR messages (kernels before 5.1)' '
+	fusemount -m --open-messages "$W/zstd.img" sh "$W/probe.sh" mnt opens \
+		$(test_have_prereq XATTR || echo --no-xattrs) &&
+	test_cmp ref-zstd.m opens.m &&
+	test_cmp fuse.st opens.st &&
+	test_cmp fuse.par opens.par
 '
 check_image gzip-opts -comp gzip -Xcompression-level 1 -Xwindow-size 12
 check_image zstd-4k -comp zstd -b 4096
@@ -374,6 +385,13 @@ if [ -n "$deb_fixture" ] && [ -f "$deb_fixture/index.json" ]; then
 		sqfs manifest "$W/deb.img" --check >ours.raw &&
 		LC_ALL=C sort ours.raw >ours.m &&
 		test_cmp ref.m ours.m
+	'
+	test_expect_success FUSE 'debootstrap minbase: through our FUSE server, the same' '
+		fusemount -m "$W/deb.img" sh "$W/probe.sh" mnt deb \
+			$(test_have_prereq XATTR || echo --no-xattrs) &&
+		test_cmp ref.m deb.m &&
+		ref_stat x-deb >ref.st &&
+		test_cmp ref.st deb.st
 	'
 else
 	test_skip 'debootstrap minbase rootfs' "no debootstrap fixture built for $deb_arch \

@@ -10,6 +10,8 @@
  *     --squash-ids        report every owner as 0:0 (the runtime does this when only one id
  *                         is mapped; by default the tool decides the same way)
  *     --no-squash-ids     report the image's owners as they are
+ *     --open-messages     have the kernel send OPEN/OPENDIR and RELEASE as kernels without
+ *                         zero-message opens do (our server only)
  *     --stats FILE        before stopping the server, write its /proc status lines VmHWM,
  *                         VmRSS and Threads (peak RSS is what the benchmark reports)
  *
@@ -41,13 +43,15 @@ struct args {
 	const char *squashfuse, *stats, *image, *mountpoint;
 	uint64_t offset;
 	int squash; /* -1: decide from /proc/self/uid_map */
+	bool open_messages;
 	char **cmd;
 };
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: sqfs-mount [--squashfuse PATH] [--squash-ids|--no-squash-ids] "
-			"[--stats FILE] IMAGE OFFSET MOUNTPOINT COMMAND [ARG...]\n");
+	fprintf(stderr,
+		"usage: sqfs-mount [--squashfuse PATH] [--squash-ids|--no-squash-ids] "
+		"[--open-messages] [--stats FILE] IMAGE OFFSET MOUNTPOINT COMMAND [ARG...]\n");
 	return 2;
 }
 
@@ -58,6 +62,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "squash-ids", no_argument, NULL, 's' },
 		{ "no-squash-ids", no_argument, NULL, 'n' },
 		{ "stats", required_argument, NULL, 'S' },
+		{ "open-messages", no_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -76,6 +81,9 @@ static int parse(int argc, char **argv, struct args *a)
 			break;
 		case 'S':
 			a->stats = optarg;
+			break;
+		case 'o':
+			a->open_messages = true;
 			break;
 		default:
 			return -1;
@@ -173,6 +181,7 @@ int main(int argc, char **argv)
 	cfg.size = (uint64_t)st.st_size - a.offset;
 	cfg.squash_ids = a.squash < 0 ? single_id_map() : a.squash == 1;
 	cfg.external = a.squashfuse;
+	cfg.open_messages = a.open_messages;
 	devfd = vsl_fuse_open_dev(&err);
 	if (devfd < 0 || vsl_fuse_start(&devfd, a.mountpoint, &cfg, &f, &err) != VSL_FUSE_OK) {
 		fprintf(stderr, "sqfs-mount: %s\n", err.msg);
