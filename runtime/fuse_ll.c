@@ -40,6 +40,7 @@ struct server {
 	int fd;
 	uint32_t block_size;
 	bool squash_ids;
+	bool xattrs;		  /* the image has any */
 	bool open_messages;	  /* vsl_fuse_config's */
 	bool no_open, no_opendir; /* the kernel takes "no open needed" (set by init) */
 };
@@ -458,14 +459,25 @@ static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &st);
 }
 
-/* size 0 asks for the size; the core follows the same convention. */
+/*
+ * size 0 asks for the size; the core follows the same convention. An image without xattrs
+ * answers ENOSYS, after which the kernel asks no more (and says EOPNOTSUPP itself): overlayfs
+ * looks up several user.overlay.* names on every lower directory it meets, and each of those
+ * would be a round trip for an ENODATA.
+ */
 static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct server *s = fuse_req_userdata(req);
 	struct vsl_sqfs_inode in;
 	struct vsl_error err = { 0 };
 	char *buf = size ? thread_buf(size) : NULL;
-	ssize_t r = size && !buf ? -ENOMEM : get_inode(s, ino, &in, &err);
+	ssize_t r;
+
+	if (!s->xattrs) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	r = size && !buf ? -ENOMEM : get_inode(s, ino, &in, &err);
 
 	if (r == 0)
 		r = name ? vsl_sqfs_getxattr(s->fs, &in, name, buf, size, &err)
@@ -573,6 +585,7 @@ int vsl_fuse_serve(int devfd, const struct vsl_fuse_config *cfg, int ready_fd)
 	}
 	vsl_sqfs_statfs(s.fs, &st);
 	s.block_size = st.block_size;
+	s.xattrs = st.xattr_ids > 0;
 	s.files = vsl_fuse_files_new(s.fs, 0);
 	if (!s.files) {
 		report(ready_fd, ENOMEM, "the FUSE server's file table");

@@ -116,6 +116,7 @@ struct vsl_sqfs_statfs {
 	uint32_t mkfs_time;
 	uint16_t compression; /* VSL_SQFS_COMP_* */
 	uint64_t root_ino;
+	uint32_t xattr_ids; /* 0: no inode has an xattr */
 };
 
 /* Open an image: checks the superblock, loads the id table and the table indexes and the root. */

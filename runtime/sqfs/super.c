@@ -278,6 +278,7 @@ void vsl_sqfs_statfs(const struct vsl_sqfs *fs, struct vsl_sqfs_statfs *st)
 	st->mkfs_time = fs->mkfs_time;
 	st->compression = fs->comp;
 	st->root_ino = fs->root_ino;
+	st->xattr_ids = (uint32_t)fs->xattrs.count;
 }
 
 uint64_t vsl_sqfs_ino_fuse(const struct vsl_sqfs *fs, uint64_t ino)
