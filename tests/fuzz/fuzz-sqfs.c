@@ -8,6 +8,7 @@
  * Properties, on top of the sanitizers:
  *   - every failure says why (err->msg), except the expected FUSE outcomes ENOENT/ENODATA/ERANGE;
  *   - a read never returns more than asked or than the file's size;
+ *   - zero-copy spans over the same range hold the same bytes as the read;
  *   - readdir names are non-empty, NUL-free and bounded; what lookup finds is a real inode.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Iruntime tests/fuzz/fuzz-sqfs.c \
@@ -96,6 +97,25 @@ static int collect(void *ctx, const struct vsl_sqfs_dirent *d)
 
 static void visit(struct fuzz *f, const struct vsl_sqfs_inode *in, unsigned depth);
 
+/* The zero-copy spans of what was just read into f->buf give the same bytes (they may stop
+ * short after max spans, never run past the file). */
+static void same_spans(struct fuzz *f, const struct vsl_sqfs_file *h, uint64_t off, size_t n)
+{
+	struct vsl_sqfs_span v[3];
+	struct vsl_error err = { 0 };
+	ssize_t k = vsl_sqfs_file_spans(f->fs, h, off, n, v, 3, &err);
+	size_t at = 0;
+
+	check(k, &err);
+	for (ssize_t i = 0; i < k; i++) {
+		if (v[i].len == 0 || at + v[i].len > n || memcmp(f->buf + at, v[i].data, v[i].len))
+			abort();
+		at += v[i].len;
+	}
+	if (k > 0)
+		vsl_sqfs_spans_release(f->fs, v, (size_t)k);
+}
+
 static void read_file(struct fuzz *f, const struct vsl_sqfs_inode *in)
 {
 	const uint64_t offs[] = { 0, 4095, in->size / 2, in->size ? in->size - 1 : 0 };
@@ -113,6 +133,8 @@ static void read_file(struct fuzz *f, const struct vsl_sqfs_inode *in)
 		check(n, &err);
 		if (n > (ssize_t)len || (n > 0 && offs[i] + (uint64_t)n > in->size))
 			abort();
+		if (n > 0)
+			same_spans(f, h, offs[i], (size_t)n);
 	}
 	vsl_sqfs_file_close(h);
 }

@@ -251,6 +251,17 @@ test_expect_success FUSE 'zstd: through FUSE in a one-id user namespace: owners 
 	test_cmp want.m userns.m &&
 	test_cmp fuse.par userns.par
 '
+# sqfs-mount exits 99 when its server ended before it stopped it; here it must have ended by
+# itself, with status 0, once the mount was gone. The command waits until the server is a
+# zombie (sqfs-mount reaps it only afterwards); waiting for a process that is not our child
+# can only be polling, and fusemount's timeout bounds it.
+test_expect_success FUSE 'zstd: the server exits by itself, status 0, when unmounted' '
+	test_expect_code 99 fusemount -m "$W/zstd.img" sh -c "umount mnt &&
+		while [ \"\$(cut -d\" \" -f3 /proc/\$SQFS_MOUNT_SERVER_PID/stat)\" != Z ]; do
+			sleep 0.05
+		done" 2>err &&
+	grep "the FUSE server died during the run (exit status 0)" err
+'
 test_expect_success FUSE 'zstd: through FUSE with OPEN/OPENDIR messages (kernels before 5.1)' '
 	fusemount -m --open-messages "$W/zstd.img" sh "$W/probe.sh" mnt opens \
 		$(test_have_prereq XATTR || echo --no-xattrs) &&

@@ -18,7 +18,8 @@
  * It must run where mount(2) of a FUSE file system is allowed: as root in a mount namespace
  * (`unshare -m`), or as the root of a user namespace (`unshare -Urm`); a foreign arch's build
  * runs under qemu-user inside a namespace made by a native parent, as the stub does in tests.
- * COMMAND runs as a child (natively, even under qemu: the kernel execs it) with the same cwd.
+ * COMMAND runs as a child (natively, even under qemu: the kernel execs it) with the same cwd
+ * and SQFS_MOUNT_SERVER_PID set to the server's pid.
  * Exit status: COMMAND's (128+N for a signal); 125 when the mount failed or the server could
  * not start (a corrupt superblock); 99 when the server died while COMMAND ran (a crash).
  */
@@ -166,6 +167,7 @@ int main(int argc, char **argv)
 	struct vsl_error err = { 0 };
 	struct vsl_fuse f;
 	struct stat st;
+	char pid[24];
 	int devfd, code;
 
 	if (parse(argc, argv, &a) < 0)
@@ -188,6 +190,8 @@ int main(int argc, char **argv)
 		vsl_error_release(&err);
 		return 125;
 	}
+	snprintf(pid, sizeof pid, "%ld", (long)f.pid);
+	setenv("SQFS_MOUNT_SERVER_PID", pid, 1);
 	code = run(a.cmd);
 	if (a.stats && write_stats(f.pid, a.stats) < 0)
 		fprintf(stderr, "sqfs-mount: --stats %s: %s\n", a.stats, strerror(errno));
