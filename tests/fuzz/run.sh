@@ -24,7 +24,9 @@ seed_tar() { # seed_tar OUT
 	ln "$_t/r/d/f" "$_t/r/hard"
 	ln -s d/f "$_t/r/sym"
 	mkfifo "$_t/r/fifo"
-	command -v setfattr >/dev/null 2>&1 && setfattr -n user.k -v v "$_t/r/d/f" 2>/dev/null || true
+	if command -v setfattr >/dev/null 2>&1; then
+		setfattr -n user.k -v v "$_t/r/d/f" 2>/dev/null || true
+	fi
 	for _f in ustar gnu pax; do
 		tar -C "$_t/r" --format=$_f --xattrs -cf "$1/$_f.tar" . 2>/dev/null ||
 			tar -C "$_t/r/d" --format=$_f -cf "$1/$_f.tar" f
@@ -43,7 +45,8 @@ for name in "$@"; do
 	tar) seed_tar "$seeds"; flags="-max_len=16384 -timeout=10" ;;
 	*) flags="-max_len=4096 -timeout=10" ;;
 	esac
-	echo "fuzz-$name: $secs s, $(ls "$seeds" | wc -l) seeds, $(ls "$corpus" | wc -l) in the corpus"
+	echo "fuzz-$name: $secs s, $(find "$seeds" -type f | wc -l) seeds," \
+		"$(find "$corpus" -type f | wc -l) in the corpus"
 	st=0
 	# shellcheck disable=SC2086 # flags are words
 	(cd "$work" && nice -n 10 "$bin" -jobs=1 -workers=1 -max_total_time="$secs" \
@@ -54,7 +57,7 @@ for name in "$@"; do
 	grep -E '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE|INITED)' "$log" | tail -n 1 | sed 's/^/  /'
 	grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' "$log" |
 		sed 's/^/  /'
-	n=$(ls "$dir/artifacts" | grep -c "^$name-" || true)
+	n=$(find "$dir/artifacts" -name "$name-*" | wc -l)
 	if [ "$st" != 0 ] || grep -q 'ERROR: \(AddressSanitizer\|libFuzzer\)\|runtime error' "$log"; then
 		echo "  CRASH (exit $st): see $log and $dir/artifacts/$name-*"
 		grep -m 5 'ERROR\|runtime error\|SUMMARY' "$log" | sed 's/^/  /'

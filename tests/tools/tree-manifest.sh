@@ -22,10 +22,10 @@ while [ $# -gt 1 ]; do
 	esac
 	shift
 done
-[ $# = 1 ] && [ -d "$1" ] || {
+if [ $# != 1 ] || [ ! -d "$1" ]; then
 	echo "usage: $0 [--no-xattrs] [--stat] DIR" >&2
 	exit 2
-}
+fi
 command -v getfattr >/dev/null 2>&1 || xattrs=0
 t=$(mktemp -d "${TMPDIR:-/tmp}/tree-manifest.XXXXXX")
 trap 'rm -rf "$t"' EXIT INT TERM
