@@ -189,12 +189,14 @@ FUZZ_ALL := sqfs tar trailer
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-Wall -Wextra -Werror -Icommon -Iruntime
-FUZZ_SRCS_sqfs := $(filter runtime/sqfs/%,$(RUNTIME_SRCS)) common/error.c common/log.c
+FUZZ_SRCS_sqfs := $(filter runtime/sqfs/%,$(RUNTIME_SRCS)) runtime/fuse_warm.c common/error.c \
+	common/log.c
 FUZZ_LIBS_sqfs := -lzstd -lz -lpthread
 FUZZ_SRCS_tar := common/tar.c common/tarread.c common/tarenc.c common/error.c common/log.c
 FUZZ_SRCS_trailer := common/format.c common/sha256.c common/error.c common/log.c
 define fuzz_rules
-$(BUILD)/fuzz/fuzz-$(1): tests/fuzz/fuzz-$(1).c $(FUZZ_SRCS_$(1)) $(wildcard common/*.h runtime/sqfs/*.h)
+$(BUILD)/fuzz/fuzz-$(1): tests/fuzz/fuzz-$(1).c $(FUZZ_SRCS_$(1)) \
+		$(wildcard common/*.h runtime/*.h runtime/sqfs/*.h)
 	@mkdir -p $$(@D)
 	$$(call say,CC,fuzz $$@)
 	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ $$(filter %.c,$$^) $(FUZZ_LIBS_$(1))

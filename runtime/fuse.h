@@ -45,6 +45,9 @@ struct vsl_fuse_config {
 	bool open_messages;   /* answer OPEN/OPENDIR even where the kernel needs none (tests
 				 the path for kernels without zero-message opens) */
 	const char *external; /* VESSEL_SQUASHFUSE, or NULL for our server */
+	/* the container's command and its PATH: their blocks are decompressed ahead of the exec
+	 * (fuse_warm.h); NULL for none */
+	const char *warm_cmd, *warm_path;
 };
 
 /* The server's only message to the parent, one write (smaller than PIPE_BUF). */

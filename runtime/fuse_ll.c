@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse3/fuse_lowlevel.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <unistd.h>
 
 #include "fuse_files.h"
+#include "fuse_warm.h"
 #include "log.h"
 #include "sqfs/sqfs.h"
 
@@ -532,6 +534,50 @@ static void report(int fd, int errnum, const char *text)
 	close(fd);
 }
 
+/* At most half the data cache: the rest stays for whatever else the start reads. */
+#define WARM_BLOCKS 16
+
+struct warm {
+	struct vsl_sqfs *fs;
+	char *cmd, *path;
+};
+
+static void *warm_main(void *arg)
+{
+	struct warm *w = arg;
+
+	vsl_fuse_warm(w->fs, w->cmd, w->path, WARM_BLOCKS);
+	free(w->cmd);
+	free(w->path);
+	free(w);
+	return NULL;
+}
+
+/* A detached thread warms the cache while the loop serves; failing to start it costs nothing. */
+static void start_warm(struct server *s, const struct vsl_fuse_config *cfg)
+{
+	struct warm *w = cfg->warm_cmd ? calloc(1, sizeof *w) : NULL;
+	pthread_attr_t attr;
+	pthread_t t;
+
+	if (!w)
+		return;
+	w->fs = s->fs;
+	w->cmd = strdup(cfg->warm_cmd);
+	w->path = cfg->warm_path ? strdup(cfg->warm_path) : NULL;
+	if (w->cmd && pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, warm_main, w) == 0)
+			w = NULL;
+		pthread_attr_destroy(&attr);
+	}
+	if (w) {
+		free(w->cmd);
+		free(w->path);
+		free(w);
+	}
+}
+
 static int serve_session(struct server *s, int devfd, int ready_fd)
 {
 	char *argv[] = { "vessel-fuse", NULL };
@@ -592,6 +638,7 @@ int vsl_fuse_serve(int devfd, const struct vsl_fuse_config *cfg, int ready_fd)
 		vsl_sqfs_close(s.fs);
 		return 1;
 	}
+	start_warm(&s, cfg);
 	r = serve_session(&s, devfd, ready_fd);
 	vsl_fuse_files_free(s.files);
 	vsl_sqfs_close(s.fs);

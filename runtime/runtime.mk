@@ -5,7 +5,7 @@ RUNTIME_SRCS += runtime/options.c runtime/env.c runtime/userspec.c runtime/confi
 	runtime/copytree.c runtime/mounts.c runtime/signals.c runtime/runner.c
 RUNTIME_SRCS += runtime/extract.c
 # The FUSE fast path: the parent's side (mount, start, stop) and the lowlevel server.
-RUNTIME_SRCS += runtime/fuse.c runtime/fuse_ll.c runtime/fuse_files.c
+RUNTIME_SRCS += runtime/fuse.c runtime/fuse_ll.c runtime/fuse_files.c runtime/fuse_warm.c
 STUB_MAIN := runtime/main.c
 # Third-party libraries the stub links (from the toolchain sysroot).
 STUB_LIBS := -lfuse3 -lpthread -lzstd -lyajl

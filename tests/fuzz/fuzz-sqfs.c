@@ -9,18 +9,14 @@
  *   - every failure says why (err->msg), except the expected FUSE outcomes ENOENT/ENODATA/ERANGE;
  *   - a read never returns more than asked or than the file's size;
  *   - zero-copy spans over the same range hold the same bytes as the read;
- *   - readdir names are non-empty, NUL-free and bounded; what lookup finds is a real inode.
+ *   - readdir names are non-empty, NUL-free and bounded; what lookup finds is a real inode;
+ *   - the server's warm-up (runtime/fuse_warm.c: PATH lookup, symlinks, ELF headers) ends.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Iruntime tests/fuzz/fuzz-sqfs.c \
- *         runtime/sqfs/[a-z]*.c common/error.c common/log.c -lzstd -lz -lpthread -o fuzz-sqfs
+ *   make fuzz FUZZ_TARGETS=sqfs   (clang, -fsanitize=fuzzer,address,undefined; see Makefile)
  *
- * Seed corpus, made at fuzz time with Debian's mksquashfs and cut to bytes_used (not committed):
- *   a small tree of every type (file, dir, symlink, hard link, fifo, char device, sparse file,
- *   a 3-block file, 40 small files, user.* and trusted.* xattrs, one shared long value), as
- *   `-comp gzip`, `-comp zstd`, `-noI -noD -noF -noX` (uncompressed: what mutations reach
- *   deepest), `-no-fragments`, `-no-exports` and `-always-use-fragments`, all with -b 4096;
- *   then ./fuzz-sqfs -max_len=65536 -timeout=10 -rss_limit_mb=2048 CORPUS/
+ * Seed corpus: tests/fuzz/seed-sqfs.sh, Debian's mksquashfs at fuzz time (not committed).
  */
+#include "fuse_warm.h"
 #include "sqfs/sqfs.h"
 
 #include <errno.h>
@@ -135,6 +131,13 @@ static void read_file(struct fuzz *f, const struct vsl_sqfs_inode *in)
 			abort();
 		if (n > 0)
 			same_spans(f, h, offs[i], (size_t)n);
+		if (n > 0 && i == 0) {
+			char interp[64];
+
+			vsl_fuse_elf_interp(f->buf, (size_t)n, interp, sizeof(interp));
+			if (memchr(interp, '\0', sizeof(interp)) == NULL)
+				abort();
+		}
 	}
 	vsl_sqfs_file_close(h);
 }
@@ -223,6 +226,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(rc, &err);
 	if (rc >= 0)
 		visit(&f, &root, 0);
+	/* the FUSE server's warm-up: PATH lookup, symlinks, ELF interpreter, block loads */
+	vsl_fuse_warm(f.fs, "link", "/nowhere:/:/dir", 4);
+	vsl_fuse_warm(f.fs, "/dir/../link", NULL, 4);
 	vsl_sqfs_close(f.fs);
 	return 0;
 }

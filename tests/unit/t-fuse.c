@@ -7,6 +7,7 @@
  */
 #include "fuse.h"
 #include "fuse_files.h"
+#include "fuse_warm.h"
 #include "../tap.h"
 #include "sqfs-images.h"
 
@@ -97,10 +98,66 @@ static void test_files(void)
 	vsl_sqfs_close(fs);
 }
 
+static void test_resolve(void)
+{
+	struct vsl_sqfs_source src = { .read = mem_read, .size = sizeof(img_gzip) };
+	struct vsl_sqfs_inode in;
+	struct vsl_error err = { 0 };
+	struct vsl_sqfs *fs;
+
+	if (!ok(vsl_sqfs_open(&fs, &src, NULL, &err) == 0, "open the test image"))
+		return;
+	ok(vsl_fuse_resolve(fs, "/link", &in) == 0 && in.ino == ino_of(fs, "hello"),
+	   "a symlink is followed to its target");
+	ok(vsl_fuse_resolve(fs, "/sub/deeper/../../link", &in) == 0 &&
+		   in.ino == ino_of(fs, "hello"),
+	   ".. and a symlink");
+	ok(vsl_fuse_resolve(fs, "/../../sub/./deeper/file", &in) == 0 &&
+		   in.ino == ino_of(fs, "sub/deeper/file"),
+	   ".. stops at the image's root");
+	is_int(vsl_fuse_resolve(fs, "/link/x", &in), -ENOENT, "a file is not a directory");
+	is_int(vsl_fuse_resolve(fs, "/nothing", &in), -ENOENT, "a missing name");
+	vsl_sqfs_close(fs);
+}
+
+static void test_elf_interp(void)
+{
+	uint8_t b[256] = { 0x7f, 'E', 'L', 'F', 2, 1 };
+	char out[64];
+
+	/* 64-bit: e_phoff 64, e_phentsize 56, e_phnum 2; PT_LOAD, then PT_INTERP at 200 */
+	b[32] = 64, b[54] = 56, b[56] = 2;
+	b[64] = 1;
+	b[120] = 3, b[128] = 200, b[152] = 11;
+	memcpy(b + 200, "/lib/ld.so", 11);
+	vsl_fuse_elf_interp(b, sizeof b, out, sizeof out);
+	is_str(out, "/lib/ld.so", "PT_INTERP of a 64-bit ELF");
+	vsl_fuse_elf_interp(b, 205, out, sizeof out);
+	is_str(out, "", "an interpreter past the bytes read is ignored");
+	b[152] = 12, b[211] = 'x';
+	vsl_fuse_elf_interp(b, sizeof b, out, sizeof out);
+	is_str(out, "", "one without its NUL too");
+	b[152] = 11, b[54] = 32;
+	vsl_fuse_elf_interp(b, sizeof b, out, sizeof out);
+	is_str(out, "", "program headers too small for 64-bit are refused");
+	memset(b, 0, sizeof b);
+	memcpy(b, "\177ELF\1\1", 6);
+	/* 32-bit: e_phoff 52, e_phentsize 32, e_phnum 1: PT_INTERP at 100, 8 bytes */
+	b[28] = 52, b[42] = 32, b[44] = 1;
+	b[52] = 3, b[56] = 100, b[68] = 8;
+	memcpy(b + 100, "/ld32.x", 8);
+	vsl_fuse_elf_interp(b, sizeof b, out, sizeof out);
+	is_str(out, "/ld32.x", "PT_INTERP of a 32-bit ELF");
+	vsl_fuse_elf_interp((const uint8_t *)"#!/bin/sh\n", 10, out, sizeof out);
+	is_str(out, "", "a script has none");
+}
+
 int main(void)
 {
 	test_mount_options();
 	test_single_id_map();
 	test_files();
+	test_resolve();
+	test_elf_interp();
 	return done_testing();
 }
