@@ -93,8 +93,10 @@ int vsl_fuse_check(struct vsl_fuse *f, struct vsl_error *err);
 /*
  * Unmount (lazily) when unmount is true, then stop and reap the server. Call after whatever
  * stacks on the mount is unmounted. Without unmount, the mount must be in a mount namespace
- * that dies with us: killing the server aborts the connection, and the namespace's end takes
- * the mounts (each umount2 costs an RCU grace period, 2-4 ms). Idempotent.
+ * that dies with us, and we must be about to exit: the server is left running until then,
+ * and dies with us (PR_SET_PDEATHSIG), which aborts the connection; the namespace's end takes
+ * the mounts (each umount2 costs an RCU grace period, 2-4 ms) after our exit, not before it.
+ * Idempotent.
  */
 void vsl_fuse_stop(struct vsl_fuse *f, bool unmount);
 
