@@ -22,7 +22,7 @@
 # command under test fails.
 # Knobs: BENCH_N (start runs, default 30), BENCH_READ_N (read runs, default 5), VSL_BENCH_DIR
 # (default $VSL_BUILD/bench), BENCH_SQUASHFUSE (default /usr/bin/squashfuse), VSL_BUILD,
-# VSL_VESSEL, VESSEL_STUB_DIR, BENCH_NO_HYPERFINE=1.
+# VSL_VESSEL, VESSEL_STUB_DIR. All timing is the interleaving Perl loop of lib.sh.
 set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
@@ -100,8 +100,9 @@ umount "$d/m"
 umount "$d/l"
 EOF
 
-# start_bench NAME APP: the three ways to start sh -c 'echo hi' on APP's image
-start_bench() {
+# start_prepare NAME APP: the floor's rootfs and a check of the three ways to start sh on APP's
+# image; appends their bench_time groups to the file $B/start.groups (one word a line).
+start_prepare() {
 	_name=$1 _app=$2
 	_off=$(section_offset "$_app")
 	_root=$B/rootfs-$_name
@@ -111,20 +112,28 @@ start_bench() {
 	unshare -Urm chroot "$_root" sh -c 'echo hi' >/dev/null || die "the floor command fails"
 	VESSEL_PAYLOAD=fuse VESSEL_CACHE_DIR=$B/cache "$_app" sh -c 'echo hi' >/dev/null ||
 		die "$_app on the FUSE path fails"
-	if [ -z "$sf_skip" ]; then
-		unshare -Urm sh "$B/chain.sh" "$BENCH_SQUASHFUSE" "$_app" "$_off" \
-			"$B/chain-$_name" >/dev/null || die "the squashfuse chain fails"
-		set -- ::: "squashfuse-$_name" unshare -Urm sh "$B/chain.sh" "$BENCH_SQUASHFUSE" \
-			"$_app" "$_off" "$B/chain-$_name"
-	else
-		set --
-	fi
-	echo "start, $_name: $BENCH_N runs each of sh -c 'echo hi'"
-	VESSEL_PAYLOAD=fuse VESSEL_CACHE_DIR=$B/cache bench_time "$BENCH_N" "$res" \
-		"floor-$_name" unshare -Urm chroot "$_root" sh -c 'echo hi' ::: \
-		"vessel-$_name" "$_app" sh -c 'echo hi' "$@" ||
-		die "a start run failed: $(cat "$res")"
-	rm -rf "$_root"
+	printf '%s\n' ::: "floor-$_name" unshare -Urm chroot "$_root" sh -c 'echo hi' \
+		::: "vessel-$_name" "$_app" sh -c 'echo hi' >>"$B/start.groups"
+	[ -z "$sf_skip" ] || return 0
+	unshare -Urm sh "$B/chain.sh" "$BENCH_SQUASHFUSE" "$_app" "$_off" "$B/chain-$_name" \
+		>/dev/null || die "the squashfuse chain fails"
+	printf '%s\n' ::: "squashfuse-$_name" unshare -Urm sh "$B/chain.sh" "$BENCH_SQUASHFUSE" \
+		"$_app" "$_off" "$B/chain-$_name" >>"$B/start.groups"
+}
+
+# start_bench: every group of start.groups in one interleaved run (the Perl loop, not
+# hyperfine's runs of one command after the other): on a shared machine the load drifts
+# within seconds, and the floor, vessel and squashfuse of both images must see the same drift.
+start_bench() {
+	set --
+	while IFS= read -r _w; do
+		set -- "$@" "$_w"
+	done <"$B/start.groups"
+	shift # the leading :::
+	echo "start: $BENCH_N runs each of sh -c 'echo hi', interleaved"
+	BENCH_NO_HYPERFINE=1 VESSEL_PAYLOAD=fuse VESSEL_CACHE_DIR=$B/cache \
+		bench_time "$BENCH_N" "$res" "$@" || die "a start run failed: $(cat "$res")"
+	rm -rf "$B"/rootfs-*
 }
 
 # read_bench APP: one and four tar readers through both servers
@@ -181,7 +190,8 @@ echo "vessel FUSE benchmark: $host, $(nproc) CPUs, dir $B ($(stat -f -c %T "$B")
 
 img=$("$repo/tests/fixtures/fixture.sh" busybox "$oci")
 build "oci:$img:latest" "$B/busybox-app"
-start_bench busybox "$B/busybox-app"
+: >"$B/start.groups"
+start_prepare busybox "$B/busybox-app"
 
 deb_skip=
 if ! command -v debootstrap >/dev/null 2>&1; then
@@ -191,11 +201,10 @@ elif [ "$(id -u)" != 0 ] && [ -z "$(ls -d "$VSL_BUILD"/fixtures/debootstrap-"$oc
 elif ! deb=$("$repo/tests/fixtures/fixture.sh" debootstrap "$oci"); then
 	deb_skip="the debootstrap image could not be made (see above)"
 fi
-if [ -z "$deb_skip" ]; then
-	build "oci:$deb:latest" "$B/debian-app"
-	start_bench debian "$B/debian-app"
-	read_bench "$B/debian-app"
-fi
+[ -n "$deb_skip" ] || build "oci:$deb:latest" "$B/debian-app"
+[ -n "$deb_skip" ] || start_prepare debian "$B/debian-app"
+start_bench
+[ -n "$deb_skip" ] || read_bench "$B/debian-app"
 
 # --- table --------------------------------------------------------------------------------
 echo
