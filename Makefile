@@ -94,6 +94,12 @@ $(BUILD)/$(1)/tests/sqfs-tool: $(BUILD)/$(1)/obj/tests/tools/sqfs-tool.o $$(LIBS
 	$$(call say,LD,$$@)
 	$(Q)$$(CC_$(1)) $$(VSL_LDFLAGS) -o $$@ $$^ $$(THIRD_PARTY_LIBS)
 
+# The FUSE conformance/benchmark tool (t0400, tests/bench/fuse.sh): our server on any image.
+$(BUILD)/$(1)/tests/sqfs-mount: $(BUILD)/$(1)/obj/tests/tools/sqfs-mount.o $$(LIBS_$(1))
+	@mkdir -p $$(@D)
+	$$(call say,LD,$$@)
+	$(Q)$$(CC_$(1)) $$(VSL_LDFLAGS) -o $$@ $$^ $$(THIRD_PARTY_LIBS)
+
 # TAP wrappers so that ONE prove run covers every arch: prove executes them directly.
 $(BUILD)/tap/$(1)/unit-%: $(BUILD)/$(1)/tests/%
 	@mkdir -p $$(@D)
@@ -103,12 +109,13 @@ $(BUILD)/tap/$(1)/unit-%: $(BUILD)/$(1)/tests/%
 ARCH_TARGETS_$(1) := $(BUILD)/$(1)/bin/vessel-stub $(BUILD)/$(1)/bin/vessel \
 	$(BUILD)/$(1)/libexec/vessel/mksquashfs \
 	$(foreach o,$(ARCHES_ALL),$(BUILD)/$(1)/libexec/vessel/vessel-stub-$(ARCH_OCI_$(o))) \
-	$(foreach t,$(UNIT_TESTS),$(BUILD)/$(1)/tests/$(t)) $(BUILD)/$(1)/tests/sqfs-tool
+	$(foreach t,$(UNIT_TESTS),$(BUILD)/$(1)/tests/$(t)) $(BUILD)/$(1)/tests/sqfs-tool \
+	$(BUILD)/$(1)/tests/sqfs-mount
 -include $$(shell find $(BUILD)/$(1)/obj -name '*.d' 2>/dev/null)
 endef
 $(foreach a,$(ARCHES_ALL),$(eval $(call arch_rules,$(a))))
 
-.PHONY: all deps test check clean distclean demo demo-run bench bench-start bench-build \
+.PHONY: all deps test check clean distclean demo demo-run bench \
 	check-container install uninstall
 all: $(foreach a,$(ARCHES_ALL),$(ARCH_TARGETS_$(a))) $(BUILD)/asan/ok
 
@@ -164,15 +171,14 @@ demo-run: all
 	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/demo.sh
 
 # Benchmarks run one after the other (never in parallel: they time things), each beside its
-# baseline: start-up (tests/bench/start.sh), then the build (tests/bench/build.sh).
+# baseline, printing ratios; append yours to the list. `make bench-NAME` runs tests/bench/NAME.sh.
+BENCH_SCRIPTS := tests/bench/start.sh tests/bench/fuse.sh tests/bench/crun.sh tests/bench/build.sh
 bench: all
-	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/start.sh
-	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/crun.sh
-	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/build.sh
-bench-start: all
-	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/start.sh
-bench-build: all
-	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/build.sh
+	@rc=0; for b in $(BENCH_SCRIPTS); do \
+		echo "=== $$b"; VSL_BUILD=$(CURDIR)/$(BUILD) sh $$b || rc=1; \
+	done; exit $$rc
+bench-%: all
+	VSL_BUILD=$(CURDIR)/$(BUILD) sh tests/bench/$*.sh
 
 check-container:
 	sh tests/container/check.sh
@@ -197,6 +203,34 @@ uninstall:
 	$(Q)rm -f $(DESTDIR)$(PREFIX)/bin/vessel $(addprefix $(DESTDIR)$(PREFIX)/libexec/vessel/,$(notdir $(INSTALL_LIBEXEC))) \
 		$(foreach p,$(MAN_PAGES),$(DESTDIR)$(MANDIR)/man$(subst .,,$(suffix $(p)))/$(notdir $(p)))
 	$(Q)rmdir $(DESTDIR)$(PREFIX)/libexec/vessel 2>/dev/null || true
+
+# Fuzzing: `make fuzz` builds every libFuzzer harness in tests/fuzz with the host's clang
+# (ASan + UBSan) and runs each for FUZZ_TIME seconds on one core, niced, from seeds made at fuzz
+# time (tests/fuzz/run.sh; corpora and crash inputs stay in build/fuzz, never committed).
+# FUZZ_TARGETS narrows the run: `make fuzz FUZZ_TARGETS=sqfs FUZZ_TIME=600`.
+FUZZ_CC ?= clang
+FUZZ_TIME ?= 60
+FUZZ_ALL := sqfs tar trailer
+FUZZ_TARGETS ?= $(FUZZ_ALL)
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-Wall -Wextra -Werror -Icommon -Iruntime
+FUZZ_SRCS_sqfs := $(filter runtime/sqfs/%,$(RUNTIME_SRCS)) runtime/fuse_warm.c common/error.c \
+	common/log.c
+FUZZ_LIBS_sqfs := -lzstd -lz -lpthread
+FUZZ_SRCS_tar := common/tar.c common/tarread.c common/tarenc.c common/error.c common/log.c
+FUZZ_SRCS_trailer := common/format.c common/sha256.c common/error.c common/log.c
+define fuzz_rules
+$(BUILD)/fuzz/fuzz-$(1): tests/fuzz/fuzz-$(1).c $(FUZZ_SRCS_$(1)) \
+		$(wildcard common/*.h runtime/*.h runtime/sqfs/*.h)
+	@mkdir -p $$(@D)
+	$$(call say,CC,fuzz $$@)
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) -o $$@ $$(filter %.c,$$^) $(FUZZ_LIBS_$(1))
+endef
+$(foreach f,$(FUZZ_ALL),$(eval $(call fuzz_rules,$(f))))
+.PHONY: fuzz fuzz-build
+fuzz-build: $(foreach f,$(FUZZ_TARGETS),$(BUILD)/fuzz/fuzz-$(f))
+fuzz: fuzz-build
+	sh tests/fuzz/run.sh $(BUILD)/fuzz $(FUZZ_TIME) $(FUZZ_TARGETS)
 
 clean:
 	rm -rf $(BUILD)

@@ -224,5 +224,16 @@ void vsl_fuse_stop(struct vsl_fuse *f, bool unmount)
 	}
 	/* A lazily unmounted file system lives on while anything still uses it: do not wait
 	 * for its last user, the server has nothing to save. */
-	reap(f, SIGTERM);
+	if (unmount) {
+		reap(f, SIGTERM);
+		return;
+	}
+	/*
+	 * The mounts die with our mount namespace, and the namespace with its last process. If
+	 * that is us, our exit unmounts the tmpfs, the overlay and the FUSE mount, each after an
+	 * RCU grace period, before our parent learns that we exited. Leaving the server to be
+	 * the last one moves that work after our exit: PR_SET_PDEATHSIG (set in the server)
+	 * kills it the moment we are gone, and its exit ends the namespace.
+	 */
+	f->pid = 0;
 }

@@ -44,7 +44,12 @@ struct vsl_fuse_config {
 	uint64_t size;
 	const struct vsl_idmap *uids; /* the ids that exist in our user namespace (see */
 	const struct vsl_idmap *gids; /* vsl_fuse_owner); NULL: report every owner as 0 */
+	bool open_messages;	      /* answer OPEN/OPENDIR even where the kernel needs none
+				       * (tests the path for kernels without zero-message opens) */
 	const char *external;	      /* VESSEL_SQUASHFUSE, or NULL for our server */
+	/* the container's command and its PATH: their blocks are decompressed ahead of the exec
+	 * (fuse_warm.h); NULL for none */
+	const char *warm_cmd, *warm_path;
 };
 
 /* The server's only message to the parent, one write (smaller than PIPE_BUF). */
@@ -95,8 +100,10 @@ int vsl_fuse_check(struct vsl_fuse *f, struct vsl_error *err);
 /*
  * Unmount (lazily) when unmount is true, then stop and reap the server. Call after whatever
  * stacks on the mount is unmounted. Without unmount, the mount must be in a mount namespace
- * that dies with us: killing the server aborts the connection, and the namespace's end takes
- * the mounts (each umount2 costs an RCU grace period, 2-4 ms). Idempotent.
+ * that dies with us, and we must be about to exit: the server is left running until then,
+ * and dies with us (PR_SET_PDEATHSIG), which aborts the connection; the namespace's end takes
+ * the mounts (each umount2 costs an RCU grace period, 2-4 ms) after our exit, not before it.
+ * Idempotent.
  */
 void vsl_fuse_stop(struct vsl_fuse *f, bool unmount);
 

@@ -4,7 +4,10 @@
  * (vsl_fuse_serve). FUSE node ids are squashfs inode numbers with the root swapped to 1
  * (vsl_sqfs_ino_fuse), so there is no per-node state and forget has nothing to do. The image is
  * immutable: entries, attributes and negative lookups are cached by the kernel "forever", and
- * page-cache contents are kept across opens.
+ * page-cache contents are kept across opens. Where the kernel allows, OPEN and OPENDIR are
+ * answered "not needed" once (zero-message opens), after which the kernel sends no OPEN,
+ * OPENDIR, RELEASE or RELEASEDIR at all; READ then finds the file's block index by inode
+ * number (fuse_files.c) and READDIR loads the directory's inode itself.
  */
 #define _GNU_SOURCE
 #define FUSE_USE_VERSION 312
@@ -13,25 +16,35 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <fuse3/fuse_lowlevel.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include "fuse_files.h"
+#include "fuse_warm.h"
 #include "log.h"
 #include "sqfs/sqfs.h"
 
 /* Nothing in the image ever changes: let the kernel keep what it learned for a year. */
 #define FOREVER (365.0 * 24 * 3600)
 #define MAX_THREADS 4
+/* Spans of one read: the kernel asks for at most 1 MiB (256 pages), 4 KiB blocks at least. */
+#define SPANS_MAX ((1u << 20) / 4096 + 2)
 
 struct server {
 	struct vsl_sqfs *fs;
+	struct vsl_fuse_files *files;
 	int fd;
 	uint32_t block_size;
 	const struct vsl_idmap *uids, *gids;
+	bool xattrs;		  /* the image has any */
+	bool open_messages;	  /* vsl_fuse_config's */
+	bool no_open, no_opendir; /* the kernel takes "no open needed" (set by init) */
 };
 
 static int pread_full(void *ctx, void *buf, size_t len, uint64_t off)
@@ -51,10 +64,43 @@ static int pread_full(void *ctx, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-/* Reply with -r; a corrupt image is worth a debug line, the expected misses are not. */
+/*
+ * A reply buffer per worker thread that only grows. The kernel sizes a READDIR by the reader's
+ * getdents buffer, which glibc makes st_blksize (our block size, 128 KiB) large: a malloc that
+ * size is an mmap + munmap pair in musl, whose TLB shootdown across the worker threads cost more
+ * than the reply itself. libfuse never ends its workers before the session, so nothing leaks.
+ */
+static void *thread_buf(size_t size)
+{
+	static __thread char *buf;
+	static __thread size_t cap;
+
+	if (size > cap) {
+		char *p = realloc(buf, size ? size : 1);
+
+		if (!p)
+			return NULL;
+		buf = p;
+		cap = size;
+	}
+	return buf;
+}
+
+/*
+ * Reply with -r. The expected misses (ENOENT, ENODATA, ERANGE) carry no message. A corrupt
+ * image does: the first one is worth a warning on the stub's stderr, because the container only
+ * sees EIO and nothing else would tell the user that the file itself is damaged; later ones go
+ * to the debug log only, so a damaged block read again and again does not flood the terminal.
+ */
 static void reply_err(fuse_req_t req, int r, struct vsl_error *err)
 {
-	if (err->msg)
+	static int warned;
+
+	if (err->msg && r == -EIO && !__atomic_exchange_n(&warned, 1, __ATOMIC_RELAXED))
+		vsl_warn("this file's squashfs section is damaged, the container reads I/O errors "
+			 "(%s); copy or build the file again",
+			 err->msg);
+	else if (err->msg)
 		vsl_debug("fuse: %s", err->msg);
 	vsl_error_release(err);
 	fuse_reply_err(req, r < 0 ? -r : EIO);
@@ -163,12 +209,30 @@ static void ll_readlink(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_readlink(req, buf);
 }
 
+static void ll_init(void *userdata, struct fuse_conn_info *conn)
+{
+	struct server *s = userdata;
+
+	s->no_open = !s->open_messages && (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT);
+	s->no_opendir = !s->open_messages && (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT);
+	vsl_debug("fuse: kernel protocol 7.%u, zero-message open %s, opendir %s", conn->proto_minor,
+		  s->no_open ? "yes" : "no", s->no_opendir ? "yes" : "no");
+}
+
 static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct server *s = fuse_req_userdata(req);
-	struct vsl_sqfs_inode *in = malloc(sizeof *in);
+	struct vsl_sqfs_inode *in;
 	struct vsl_error err = { 0 };
-	int r = in ? get_inode(s, ino, in, &err) : -ENOMEM;
+	int r;
+
+	/* the kernel then keeps every listing cached (FOPEN_CACHE_DIR) and never asks again */
+	if (s->no_opendir) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	in = malloc(sizeof *in);
+	r = in ? get_inode(s, ino, in, &err) : -ENOMEM;
 
 	if (r == 0 && !S_ISDIR(in->mode))
 		r = -ENOTDIR;
@@ -244,89 +308,140 @@ static int add_entry(void *ctx, const struct vsl_sqfs_dirent *e)
 	return 0;
 }
 
-static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi, bool plus)
+static void do_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi, bool plus)
 {
-	struct dirbuf d = { req, fuse_req_userdata(req), malloc(size), size, 0, plus };
+	struct dirbuf d = { req, fuse_req_userdata(req), thread_buf(size), size, 0, plus };
 	const struct vsl_sqfs_inode *dir = (const void *)(uintptr_t)fi->fh;
+	struct vsl_sqfs_inode in;
 	struct vsl_error err = { 0 };
-	int r;
+	int r = d.buf ? 0 : -ENOMEM;
 
-	if (!d.buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
+	/* no OPENDIR (zero-message opendir): no handle, the inode is loaded here */
+	if (r == 0 && !dir) {
+		r = get_inode(d.s, ino, &in, &err);
+		if (r == 0 && !S_ISDIR(in.mode))
+			r = -ENOTDIR;
+		dir = &in;
 	}
-	r = vsl_sqfs_readdir(d.s->fs, dir, (uint64_t)off, VSL_SQFS_DOTS, add_entry, &d, &err);
+	if (r == 0)
+		r = vsl_sqfs_readdir(d.s->fs, dir, (uint64_t)off, VSL_SQFS_DOTS, add_entry, &d,
+				     &err);
 	/* an error after some entries: hand those over, the next call meets it again */
 	if (r < 0 && d.used == 0)
 		reply_err(req, r, &err);
 	else
 		fuse_reply_buf(req, d.buf, d.used);
 	vsl_error_release(&err);
-	free(d.buf);
 }
 
 static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	(void)ino;
-	do_readdir(req, size, off, fi, false);
+	do_readdir(req, ino, size, off, fi, false);
 }
 
 static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			   struct fuse_file_info *fi)
 {
-	(void)ino;
-	do_readdir(req, size, off, fi, true);
+	do_readdir(req, ino, size, off, fi, true);
 }
 
+/*
+ * No handle either way: READ finds the file by inode number. With zero-message opens the first
+ * OPEN is answered ENOSYS, which the kernel takes as success for it and every later one (and it
+ * keeps the page cache, as keep_cache asks, since nothing can tell it otherwise).
+ */
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct server *s = fuse_req_userdata(req);
-	struct vsl_sqfs_file *f = NULL;
 	struct vsl_sqfs_inode in;
 	struct vsl_error err = { 0 };
-	int r = get_inode(s, ino, &in, &err);
+	int r;
 
+	if (s->no_open) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	r = get_inode(s, ino, &in, &err);
+	if (r == 0 && !S_ISREG(in.mode))
+		r = S_ISDIR(in.mode) ? -EISDIR : -EINVAL;
 	if (r == 0 && (fi->flags & O_ACCMODE) != O_RDONLY)
 		r = -EROFS;
-	if (r == 0)
-		r = vsl_sqfs_file_open(s->fs, &in, &f, &err);
 	if (r < 0) {
 		reply_err(req, r, &err);
 		return;
 	}
-	fi->fh = (uintptr_t)f;
+	fi->fh = 0;
 	fi->keep_cache = 1;
-	if (fuse_reply_open(req, fi) < 0)
-		vsl_sqfs_file_close(f);
+	fuse_reply_open(req, fi);
+}
+
+/* A read too large for the spans below (not sent by the kernels we know): copy it. */
+static void read_copy(fuse_req_t req, struct server *s, const struct vsl_sqfs_file *f, size_t size,
+		      off_t off)
+{
+	struct vsl_error err = { 0 };
+	char *buf = thread_buf(size);
+	ssize_t r;
+
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	r = vsl_sqfs_file_read(s->fs, f, buf, size, (uint64_t)off, &err);
+	if (r < 0)
+		reply_err(req, (int)r, &err);
+	else
+		fuse_reply_buf(req, buf, (size_t)r);
+}
+
+/* Reply with the spans: the reply points straight into the data cache (pinned for the writev),
+ * so a read costs no buffer and no copy in the server; a sparse block points at zeros. */
+static void read_spans(fuse_req_t req, struct server *s, const struct vsl_sqfs_file *f, size_t size,
+		       off_t off)
+{
+	struct vsl_sqfs_span v[SPANS_MAX];
+	struct iovec iov[SPANS_MAX];
+	struct vsl_error err = { 0 };
+	ssize_t k = vsl_sqfs_file_spans(s->fs, f, (uint64_t)off, size, v, SPANS_MAX, &err);
+
+	if (k < 0) {
+		reply_err(req, (int)k, &err);
+		return;
+	}
+	for (ssize_t i = 0; i < k; i++) {
+		iov[i].iov_base = (void *)(uintptr_t)v[i].data;
+		iov[i].iov_len = v[i].len;
+	}
+	fuse_reply_iov(req, iov, (int)k);
+	vsl_sqfs_spans_release(s->fs, v, (size_t)k);
 }
 
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
 	struct server *s = fuse_req_userdata(req);
+	struct vsl_fuse_file_ref ref;
 	struct vsl_error err = { 0 };
-	char *buf = malloc(size ? size : 1);
-	ssize_t r;
+	int r = vsl_fuse_files_get(s->files, vsl_sqfs_ino_fuse(s->fs, ino), &ref, &err);
 
-	(void)ino;
-	if (!buf) {
-		fuse_reply_err(req, ENOMEM);
+	(void)fi;
+	if (r < 0) {
+		reply_err(req, r, &err);
 		return;
 	}
-	r = vsl_sqfs_file_read(s->fs, (const void *)(uintptr_t)fi->fh, buf, size, (uint64_t)off,
-			       &err);
-	if (r < 0)
-		reply_err(req, (int)r, &err);
+	if (size / s->block_size + 2 > SPANS_MAX)
+		read_copy(req, s, ref.file, size, off);
 	else
-		fuse_reply_buf(req, buf, (size_t)r);
-	free(buf);
+		read_spans(req, s, ref.file, size, off);
+	vsl_fuse_files_put(s->files, &ref);
 }
 
 static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	(void)ino;
-	vsl_sqfs_file_close((struct vsl_sqfs_file *)(uintptr_t)fi->fh);
+	(void)fi;
 	fuse_reply_err(req, 0);
 }
 
@@ -346,14 +461,25 @@ static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
 	fuse_reply_statfs(req, &st);
 }
 
-/* size 0 asks for the size; the core follows the same convention. */
+/*
+ * size 0 asks for the size; the core follows the same convention. An image without xattrs
+ * answers ENOSYS, after which the kernel asks no more (and says EOPNOTSUPP itself): overlayfs
+ * looks up several user.overlay.* names on every lower directory it meets, and each of those
+ * would be a round trip for an ENODATA.
+ */
 static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct server *s = fuse_req_userdata(req);
 	struct vsl_sqfs_inode in;
 	struct vsl_error err = { 0 };
-	char *buf = size ? malloc(size) : NULL;
-	ssize_t r = size && !buf ? -ENOMEM : get_inode(s, ino, &in, &err);
+	char *buf = size ? thread_buf(size) : NULL;
+	ssize_t r;
+
+	if (!s->xattrs) {
+		fuse_reply_err(req, ENOSYS);
+		return;
+	}
+	r = size && !buf ? -ENOMEM : get_inode(s, ino, &in, &err);
 
 	if (r == 0)
 		r = name ? vsl_sqfs_getxattr(s->fs, &in, name, buf, size, &err)
@@ -364,7 +490,6 @@ static void reply_xattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 		fuse_reply_xattr(req, (size_t)r);
 	else
 		fuse_reply_buf(req, buf, (size_t)r);
-	free(buf);
 }
 
 static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
@@ -378,6 +503,7 @@ static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 }
 
 static const struct fuse_lowlevel_ops ll_ops = {
+	.init = ll_init,
 	.lookup = ll_lookup,
 	.forget = ll_forget,
 	.forget_multi = ll_forget_multi,
@@ -406,6 +532,50 @@ static void report(int fd, int errnum, const char *text)
 		/* the parent is gone: PR_SET_PDEATHSIG ends us */
 	}
 	close(fd);
+}
+
+/* At most half the data cache: the rest stays for whatever else the start reads. */
+#define WARM_BLOCKS 16
+
+struct warm {
+	struct vsl_sqfs *fs;
+	char *cmd, *path;
+};
+
+static void *warm_main(void *arg)
+{
+	struct warm *w = arg;
+
+	vsl_fuse_warm(w->fs, w->cmd, w->path, WARM_BLOCKS);
+	free(w->cmd);
+	free(w->path);
+	free(w);
+	return NULL;
+}
+
+/* A detached thread warms the cache while the loop serves; failing to start it costs nothing. */
+static void start_warm(struct server *s, const struct vsl_fuse_config *cfg)
+{
+	struct warm *w = cfg->warm_cmd ? calloc(1, sizeof *w) : NULL;
+	pthread_attr_t attr;
+	pthread_t t;
+
+	if (!w)
+		return;
+	w->fs = s->fs;
+	w->cmd = strdup(cfg->warm_cmd);
+	w->path = cfg->warm_path ? strdup(cfg->warm_path) : NULL;
+	if (w->cmd && pthread_attr_init(&attr) == 0) {
+		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		if (pthread_create(&t, &attr, warm_main, w) == 0)
+			w = NULL;
+		pthread_attr_destroy(&attr);
+	}
+	if (w) {
+		free(w->cmd);
+		free(w->path);
+		free(w);
+	}
 }
 
 static int serve_session(struct server *s, int devfd, int ready_fd)
@@ -440,21 +610,38 @@ static int serve_session(struct server *s, int devfd, int ready_fd)
 
 int vsl_fuse_serve(int devfd, const struct vsl_fuse_config *cfg, int ready_fd)
 {
-	struct server s = { .fd = cfg->payload_fd, .uids = cfg->uids, .gids = cfg->gids };
+	struct server s = { .fd = cfg->payload_fd,
+			    .uids = cfg->uids,
+			    .gids = cfg->gids,
+			    .open_messages = cfg->open_messages };
 	struct vsl_sqfs_source src = { pread_full, &s, cfg->offset, cfg->size };
 	struct vsl_error err = { 0 };
 	struct vsl_sqfs_statfs st;
 	int r;
 
 	if (vsl_sqfs_open(&s.fs, &src, NULL, &err) < 0) {
-		vsl_error_wrap(&err, "the squashfs section");
-		report(ready_fd, err.errnum ? err.errnum : EIO, err.msg ? err.msg : "corrupt");
+		char text[sizeof(((struct vsl_fuse_ready *)0)->text)];
+
+		/* a refusal by the superblock checks means a damaged file: say how to get out */
+		snprintf(text, sizeof text, "the squashfs section: %s%s",
+			 err.msg ? err.msg : "corrupt",
+			 err.errnum == EIO ? " (the file is damaged: copy or build it again)" : "");
+		report(ready_fd, err.errnum ? err.errnum : EIO, text);
 		vsl_error_release(&err);
 		return 1;
 	}
 	vsl_sqfs_statfs(s.fs, &st);
 	s.block_size = st.block_size;
+	s.xattrs = st.xattr_ids > 0;
+	s.files = vsl_fuse_files_new(s.fs, 0);
+	if (!s.files) {
+		report(ready_fd, ENOMEM, "the FUSE server's file table");
+		vsl_sqfs_close(s.fs);
+		return 1;
+	}
+	start_warm(&s, cfg);
 	r = serve_session(&s, devfd, ready_fd);
+	vsl_fuse_files_free(s.files);
 	vsl_sqfs_close(s.fs);
 	return r;
 }

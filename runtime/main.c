@@ -262,6 +262,7 @@ static int mount_fuse(struct run_state *s, struct vsl_error *err)
 		.uids = &s->ns.uids,
 		.gids = &s->ns.gids,
 		.external = ext && *ext ? ext : NULL,
+		.warm_cmd = s->argv.v[0],
 	};
 	cleanup_free char *mnt = NULL;
 
@@ -271,6 +272,9 @@ static int mount_fuse(struct run_state *s, struct vsl_error *err)
 	}
 	if (mkdir(mnt, 0700) < 0 && errno != EEXIST)
 		return vsl_error_set(err, errno, "mkdir %s", mnt);
+	for (char **e = s->env.v; e && *e && !cfg.warm_path; e++)
+		if (strncmp(*e, "PATH=", 5) == 0)
+			cfg.warm_path = *e + 5;
 	s->fuse_dev = vsl_fuse_open_dev(err);
 	if (s->fuse_dev < 0)
 		return -1;

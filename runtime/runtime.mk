@@ -8,7 +8,7 @@ RUNTIME_SRCS += runtime/extract.c runtime/extract_tree.c
 # Subordinate id ranges: /etc/subuid parsing, id maps, the newuidmap/newgidmap helper.
 RUNTIME_SRCS += runtime/subid.c runtime/idmap.c runtime/usermap.c
 # The FUSE fast path: the parent's side (mount, start, stop) and the lowlevel server.
-RUNTIME_SRCS += runtime/fuse.c runtime/fuse_ll.c
+RUNTIME_SRCS += runtime/fuse.c runtime/fuse_ll.c runtime/fuse_files.c runtime/fuse_warm.c
 STUB_MAIN := runtime/main.c
 # The libcrun launcher: only in the stub (not in libvsl-runtime.a, whose objects the host ASan
 # build compiles too, without libcrun's headers). They include libcrun: see LIBCRUN_USERS.

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #define CP_SHIFT 8
@@ -39,7 +40,6 @@ static int load_data(struct vsl_sqfs *fs, uint64_t start, const void *arg, uint8
 {
 	uint32_t size = *(const uint32_t *)arg;
 	uint32_t csize = size & SQFS_BLOCK_SIZE_MASK;
-	uint8_t *raw;
 	int rc;
 
 	*aux = 0;
@@ -50,13 +50,7 @@ static int load_data(struct vsl_sqfs *fs, uint64_t start, const void *arg, uint8
 		*len = csize;
 		return sqfs_pread(fs, buf, csize, start, err);
 	}
-	raw = malloc(csize);
-	if (!raw)
-		return sqfs_nomem(err, "a compressed block");
-	rc = sqfs_pread(fs, raw, csize, start, err);
-	if (rc >= 0)
-		rc = sqfs_decompress(fs, raw, csize, buf, cap, len, err);
-	free(raw);
+	rc = sqfs_read_compressed(fs, start, csize, buf, cap, len, err);
 	if (rc < 0)
 		vsl_error_wrap(err, "data block at %llu", (unsigned long long)start);
 	return rc;
@@ -209,11 +203,38 @@ static int file_tail(struct vsl_sqfs *fs, const struct vsl_sqfs_file *f, size_t 
 	return sqfs_data_block(fs, start, size, f->in.priv.frag_off + want, b, err);
 }
 
-ssize_t vsl_sqfs_file_read(struct vsl_sqfs *fs, const struct vsl_sqfs_file *f, void *buf,
-			   size_t len, uint64_t off, struct vsl_error *err)
+/* The span of block i (or the tail) that holds [at, at + n); b is pinned or empty (sparse). */
+static int span_at(struct vsl_sqfs *fs, const struct vsl_sqfs_file *f, uint64_t at, size_t want,
+		   size_t n, struct vsl_sqfs_span *sp, struct vsl_error *err)
+{
+	uint64_t i = at >> fs->block_log;
+	size_t boff = (size_t)(at & (fs->block_size - 1));
+	struct sqfs_block b;
+	int rc;
+
+	if (i < f->nblocks)
+		rc = file_block(fs, f, i, want, &b, err);
+	else
+		rc = file_tail(fs, f, want, &b, err);
+	if (rc < 0)
+		return rc;
+	memset(sp, 0, sizeof(*sp));
+	sp->len = n;
+	if (!b.data) {
+		sp->data = fs->zeros + boff;
+		return 0;
+	}
+	sp->data = b.data + (i < f->nblocks ? boff : f->in.priv.frag_off + boff);
+	sp->priv[0] = b.slot;
+	sp->priv[1] = b.own;
+	return 0;
+}
+
+ssize_t vsl_sqfs_file_spans(struct vsl_sqfs *fs, const struct vsl_sqfs_file *f, uint64_t off,
+			    size_t len, struct vsl_sqfs_span *v, size_t max, struct vsl_error *err)
 {
 	uint64_t size = f->in.size;
-	size_t done = 0;
+	size_t done = 0, k = 0;
 
 	if (off >= size)
 		return 0;
@@ -221,30 +242,56 @@ ssize_t vsl_sqfs_file_read(struct vsl_sqfs *fs, const struct vsl_sqfs_file *f, v
 		len = (size_t)(size - off);
 	if (len > READ_MAX)
 		len = READ_MAX;
-	while (done < len) {
-		uint64_t at = off + done, i = at >> fs->block_log;
-		size_t boff = (size_t)(at & (fs->block_size - 1));
-		uint64_t left = size - (i << fs->block_log);
+	while (done < len && k < max) {
+		uint64_t at = off + done;
+		uint64_t left = size - ((at >> fs->block_log) << fs->block_log);
 		size_t want = left < fs->block_size ? (size_t)left : fs->block_size;
+		size_t boff = (size_t)(at & (fs->block_size - 1));
 		size_t n = want - boff < len - done ? want - boff : len - done;
-		struct sqfs_block b;
-		int rc;
+		int rc = span_at(fs, f, at, want, n, &v[k], err);
 
-		if (i < f->nblocks)
-			rc = file_block(fs, f, i, want, &b, err);
-		else
-			rc = file_tail(fs, f, want, &b, err);
-		if (rc < 0)
+		if (rc < 0) {
+			vsl_sqfs_spans_release(fs, v, k);
 			return rc;
-		if (!b.data) {
-			memset((uint8_t *)buf + done, 0, n);
-		} else {
-			size_t from = i < f->nblocks ? boff : f->in.priv.frag_off + boff;
-
-			memcpy((uint8_t *)buf + done, b.data + from, n);
-			sqfs_cache_put(fs->data_cache, &b);
 		}
 		done += n;
+		k++;
+	}
+	return (ssize_t)k;
+}
+
+void vsl_sqfs_spans_release(struct vsl_sqfs *fs, struct vsl_sqfs_span *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sqfs_block b = { .slot = v[i].priv[0], .own = v[i].priv[1] };
+
+		if (b.slot || b.own)
+			sqfs_cache_put(fs->data_cache, &b);
+		memset(&v[i], 0, sizeof(v[i]));
+	}
+}
+
+ssize_t vsl_sqfs_file_read(struct vsl_sqfs *fs, const struct vsl_sqfs_file *f, void *buf,
+			   size_t len, uint64_t off, struct vsl_error *err)
+{
+	struct vsl_sqfs_span v[8];
+	size_t done = 0;
+
+	if (len > READ_MAX)
+		len = READ_MAX;
+	while (done < len) {
+		ssize_t k = vsl_sqfs_file_spans(fs, f, off + done, len - done, v,
+						sizeof(v) / sizeof(v[0]), err);
+
+		if (k < 0)
+			return k;
+		if (k == 0)
+			break;
+		for (ssize_t i = 0; i < k; i++) {
+			memcpy((uint8_t *)buf + done, v[i].data, v[i].len);
+			done += v[i].len;
+		}
+		vsl_sqfs_spans_release(fs, v, (size_t)k);
 	}
 	return (ssize_t)done;
 }

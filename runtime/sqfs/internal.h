@@ -82,6 +82,7 @@ struct vsl_sqfs {
 	struct sqfs_cache *meta_cache, *data_cache;
 	struct sqfs_pool *dctx_pool;
 	struct sqfs_inomap *inomap;
+	uint8_t *zeros; /* one block of zeros: what a sparse block's span points at */
 };
 
 static inline uint16_t sqfs_le16(const uint8_t *p)
@@ -128,6 +129,9 @@ bool sqfs_comp_supported(unsigned id);
 void sqfs_dctx_destroy(void *ctx);
 int sqfs_decompress(struct vsl_sqfs *fs, const uint8_t *src, size_t srclen, uint8_t *dst,
 		    size_t cap, size_t *outlen, struct vsl_error *err);
+/* pread csize bytes at off and decompress them into dst, without allocating per block. */
+int sqfs_read_compressed(struct vsl_sqfs *fs, uint64_t off, size_t csize, uint8_t *dst, size_t cap,
+			 size_t *outlen, struct vsl_error *err);
 
 /* meta.c: metadata blocks and cursors over them. */
 int sqfs_meta_block(struct vsl_sqfs *fs, uint64_t block, struct sqfs_block *b,

@@ -116,6 +116,7 @@ struct vsl_sqfs_statfs {
 	uint32_t mkfs_time;
 	uint16_t compression; /* VSL_SQFS_COMP_* */
 	uint64_t root_ino;
+	uint32_t xattr_ids; /* 0: no inode has an xattr */
 };
 
 /* Open an image: checks the superblock, loads the id table and the table indexes and the root. */
@@ -184,6 +185,23 @@ void vsl_sqfs_file_close(struct vsl_sqfs_file *f);
 /* Read up to len bytes at off: the count (short only at the end of the file) or -errno. */
 ssize_t vsl_sqfs_file_read(struct vsl_sqfs *fs, const struct vsl_sqfs_file *f, void *buf,
 			   size_t len, uint64_t off, struct vsl_error *err);
+/*
+ * Zero-copy reads: the data of [off, off + len) as up to max spans pointing into the data
+ * cache (one per block touched; a sparse block points at zeros), pinned there until released.
+ * Returns the number of spans, 0 at or past the end of the file, or -errno (then nothing stays
+ * pinned). Their lengths add up to the bytes read: short at the end of the file, or when max
+ * spans were not enough (len / block size + 2 always are). Release every span returned with
+ * vsl_sqfs_spans_release; a reader holding many spans for long starves the cache, which then
+ * falls back to private buffers (slower, never failing).
+ */
+struct vsl_sqfs_span {
+	const void *data;
+	size_t len;
+	void *priv[2]; /* the reader's: the cache slot or private buffer to let go */
+};
+ssize_t vsl_sqfs_file_spans(struct vsl_sqfs *fs, const struct vsl_sqfs_file *f, uint64_t off,
+			    size_t len, struct vsl_sqfs_span *v, size_t max, struct vsl_error *err);
+void vsl_sqfs_spans_release(struct vsl_sqfs *fs, struct vsl_sqfs_span *v, size_t n);
 /* One-shot read without a handle (opens and closes one). */
 ssize_t vsl_sqfs_read(struct vsl_sqfs *fs, const struct vsl_sqfs_inode *in, void *buf, size_t len,
 		      uint64_t off, struct vsl_error *err);

@@ -209,7 +209,9 @@ static int fs_alloc(struct vsl_sqfs *fs, const struct vsl_sqfs_options *opt, str
 	fs->data_cache = sqfs_cache_new(data, fs->block_size);
 	fs->dctx_pool = sqfs_pool_new(sqfs_dctx_destroy);
 	fs->inomap = sqfs_inomap_new();
-	if (!fs->meta_cache || !fs->data_cache || !fs->dctx_pool || !fs->inomap)
+	/* a large calloc is fresh mmap'd memory, read through the kernel's zero page: no RSS */
+	fs->zeros = calloc(1, fs->block_size);
+	if (!fs->meta_cache || !fs->data_cache || !fs->dctx_pool || !fs->inomap || !fs->zeros)
 		return sqfs_nomem(err, "the squashfs caches");
 	return 0;
 }
@@ -263,6 +265,7 @@ void vsl_sqfs_close(struct vsl_sqfs *fs)
 	sqfs_table_free(&fs->exports);
 	sqfs_table_free(&fs->xattrs);
 	free(fs->ids);
+	free(fs->zeros);
 	free(fs);
 }
 
@@ -275,6 +278,7 @@ void vsl_sqfs_statfs(const struct vsl_sqfs *fs, struct vsl_sqfs_statfs *st)
 	st->mkfs_time = fs->mkfs_time;
 	st->compression = fs->comp;
 	st->root_ino = fs->root_ino;
+	st->xattr_ids = (uint32_t)fs->xattrs.count;
 }
 
 uint64_t vsl_sqfs_ino_fuse(const struct vsl_sqfs *fs, uint64_t ino)

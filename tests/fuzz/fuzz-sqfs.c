@@ -8,18 +8,15 @@
  * Properties, on top of the sanitizers:
  *   - every failure says why (err->msg), except the expected FUSE outcomes ENOENT/ENODATA/ERANGE;
  *   - a read never returns more than asked or than the file's size;
- *   - readdir names are non-empty, NUL-free and bounded; what lookup finds is a real inode.
+ *   - zero-copy spans over the same range hold the same bytes as the read;
+ *   - readdir names are non-empty, NUL-free and bounded; what lookup finds is a real inode;
+ *   - the server's warm-up (runtime/fuse_warm.c: PATH lookup, symlinks, ELF headers) ends.
  *
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icommon -Iruntime tests/fuzz/fuzz-sqfs.c \
- *         runtime/sqfs/[a-z]*.c common/error.c common/log.c -lzstd -lz -lpthread -o fuzz-sqfs
+ *   make fuzz FUZZ_TARGETS=sqfs   (clang, -fsanitize=fuzzer,address,undefined; see Makefile)
  *
- * Seed corpus, made at fuzz time with Debian's mksquashfs and cut to bytes_used (not committed):
- *   a small tree of every type (file, dir, symlink, hard link, fifo, char device, sparse file,
- *   a 3-block file, 40 small files, user.* and trusted.* xattrs, one shared long value), as
- *   `-comp gzip`, `-comp zstd`, `-noI -noD -noF -noX` (uncompressed: what mutations reach
- *   deepest), `-no-fragments`, `-no-exports` and `-always-use-fragments`, all with -b 4096;
- *   then ./fuzz-sqfs -max_len=65536 -timeout=10 -rss_limit_mb=2048 CORPUS/
+ * Seed corpus: tests/fuzz/seed-sqfs.sh, Debian's mksquashfs at fuzz time (not committed).
  */
+#include "fuse_warm.h"
 #include "sqfs/sqfs.h"
 
 #include <errno.h>
@@ -96,6 +93,25 @@ static int collect(void *ctx, const struct vsl_sqfs_dirent *d)
 
 static void visit(struct fuzz *f, const struct vsl_sqfs_inode *in, unsigned depth);
 
+/* The zero-copy spans of what was just read into f->buf give the same bytes (they may stop
+ * short after max spans, never run past the file). */
+static void same_spans(struct fuzz *f, const struct vsl_sqfs_file *h, uint64_t off, size_t n)
+{
+	struct vsl_sqfs_span v[3];
+	struct vsl_error err = { 0 };
+	ssize_t k = vsl_sqfs_file_spans(f->fs, h, off, n, v, 3, &err);
+	size_t at = 0;
+
+	check(k, &err);
+	for (ssize_t i = 0; i < k; i++) {
+		if (v[i].len == 0 || at + v[i].len > n || memcmp(f->buf + at, v[i].data, v[i].len))
+			abort();
+		at += v[i].len;
+	}
+	if (k > 0)
+		vsl_sqfs_spans_release(f->fs, v, (size_t)k);
+}
+
 static void read_file(struct fuzz *f, const struct vsl_sqfs_inode *in)
 {
 	const uint64_t offs[] = { 0, 4095, in->size / 2, in->size ? in->size - 1 : 0 };
@@ -113,6 +129,15 @@ static void read_file(struct fuzz *f, const struct vsl_sqfs_inode *in)
 		check(n, &err);
 		if (n > (ssize_t)len || (n > 0 && offs[i] + (uint64_t)n > in->size))
 			abort();
+		if (n > 0)
+			same_spans(f, h, offs[i], (size_t)n);
+		if (n > 0 && i == 0) {
+			char interp[64];
+
+			vsl_fuse_elf_interp(f->buf, (size_t)n, interp, sizeof(interp));
+			if (memchr(interp, '\0', sizeof(interp)) == NULL)
+				abort();
+		}
 	}
 	vsl_sqfs_file_close(h);
 }
@@ -201,6 +226,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check(rc, &err);
 	if (rc >= 0)
 		visit(&f, &root, 0);
+	/* the FUSE server's warm-up: PATH lookup, symlinks, ELF interpreter, block loads */
+	vsl_fuse_warm(f.fs, "link", "/nowhere:/:/dir", 4);
+	vsl_fuse_warm(f.fs, "/dir/../link", NULL, 4);
 	vsl_sqfs_close(f.fs);
 	return 0;
 }

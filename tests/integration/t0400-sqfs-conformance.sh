@@ -1,14 +1,17 @@
 #!/bin/sh
 # SPDX-License-Identifier: Apache-2.0
-test_description='the SquashFS reader core against Debian mksquashfs/unsquashfs'
+test_description='the SquashFS reader core and our FUSE server against Debian mksquashfs/unsquashfs'
 # The reader is checked through tests/tools/sqfs-tool (built per arch, run under qemu for a
 # foreign one) on images that Debian's mksquashfs (/usr/bin, not ours) makes from a generated
 # tree with every file type, hard links, long names, deep and wide directories, empty, sparse
 # and block-boundary files, fragments, a 3 MiB file and xattrs, in several compressor and
 # layout variants. Its listing must equal `unsquashfs -lln`, and its manifest (content hash,
 # mode, owner, link count, link target, device numbers, xattrs) the one made from an
-# unsquashfs extraction; --check looks every name and inode number up again. Then corrupt
-# images must fail cleanly, never crash or hang.
+# unsquashfs extraction; --check looks every name and inode number up again. The same
+# comparison then runs through the FUSE mount: each image served by our server
+# (tests/tools/sqfs-mount: the runtime's fuse.c/fuse_ll.c) and read with find, sha256sum, stat
+# and getfattr, adding sizes, mtimes, hard-link inode numbers, statfs and 4 parallel readers.
+# Then corrupt images must fail cleanly, never crash or hang, read directly and through FUSE.
 VSL_FIXTURES=none
 VSL_TEST_PASSES=root
 # shellcheck source=tests/integration/lib.sh
@@ -17,12 +20,27 @@ VSL_TEST_PASSES=root
 MKSQUASHFS=/usr/bin/mksquashfs
 UNSQUASHFS=/usr/bin/unsquashfs
 SQFS_TOOL=${VSL_SQFS_TOOL:-$VSL_BUILD/$VSL_ARCH/tests/sqfs-tool}
+SQFS_MOUNT=${VSL_SQFS_MOUNT:-$VSL_BUILD/$VSL_ARCH/tests/sqfs-mount}
+TREE_MANIFEST=$(cd "$(dirname "$0")/../.." && pwd)/tests/tools/tree-manifest.sh
 [ -x "$MKSQUASHFS" ] && [ -x "$UNSQUASHFS" ] ||
 	skip_all "Debian's squashfs-tools is not installed (apt-get install squashfs-tools)"
 [ -x "$SQFS_TOOL" ] || skip_all "$SQFS_TOOL is not built (make $SQFS_TOOL)"
 [ "$(id -u)" = 0 ] || skip_all "needs root (mknod, chown)"
 command -v setfattr >/dev/null 2>&1 && command -v getfattr >/dev/null 2>&1 &&
 	test_set_prereq XATTR
+# FUSE: the same images served by our FUSE server (tests/tools/sqfs-mount, the runtime's code),
+# read by host tools through the mount, compared with the same unsquashfs extraction.
+fuse_why=
+if [ ! -x "$SQFS_MOUNT" ]; then
+	fuse_why="$SQFS_MOUNT is not built (make $SQFS_MOUNT)"
+elif ! [ -r /dev/fuse ] || ! [ -w /dev/fuse ]; then
+	fuse_why="/dev/fuse cannot be opened (modprobe fuse)"
+elif ! command -v unshare >/dev/null 2>&1; then
+	fuse_why="unshare (util-linux) is not installed"
+else
+	test_set_prereq FUSE
+fi
+[ -z "$fuse_why" ] || echo "# the FUSE checks are skipped: $fuse_why"
 
 # sqfs ARGS...: the tool for $VSL_ARCH, under qemu when foreign.
 sqfs() {
@@ -128,49 +146,45 @@ make_xattrs() { # user.* inline, shared (out of line) values, trusted.*, securit
 	setfattr -n user.wide -v 1 wide/e2
 }
 
-# ref_manifest DIR: the manifest of an extracted tree, in sqfs-tool's format (see there).
-ref_manifest() (
-	cd "$1" || exit 1
-	find . -type f -exec sha256sum {} + >"$W/ref.sums"
-	find . \( -type b -o -type c \) -exec stat -c '%n %t %T' {} + >"$W/ref.devs"
-	: >"$W/ref.xattrs"
+# ref_manifest DIR: the manifest of a tree (an extraction, or a FUSE mount), in sqfs-tool's
+# format; ref_stat DIR: sizes, mtimes and hard-link groups (see tests/tools/tree-manifest.sh).
+ref_manifest() {
 	if test_have_prereq XATTR; then
-		getfattr -R -P -h -d -m - -e hex . >"$W/ref.xattrs" 2>/dev/null
+		sh "$TREE_MANIFEST" "$1"
+	else
+		sh "$TREE_MANIFEST" --no-xattrs "$1"
 	fi
-	find . -printf '%p|%y|%m|%U|%G|%n|%l\n' | awk -F'|' -v sums="$W/ref.sums" \
-		-v devs="$W/ref.devs" -v xattrs="$W/ref.xattrs" '
-	function hex(s,   i, n) {
-		n = 0
-		for (i = 1; i <= length(s); i++)
-			n = n * 16 + index("0123456789abcdef", substr(s, i, 1)) - 1
-		return n
-	}
-	BEGIN {
-		while ((getline l < sums) > 0)
-			sum[substr(l, 67)] = substr(l, 1, 64)
-		while ((getline l < devs) > 0) {
-			split(l, a, " ")
-			dev[a[1]] = hex(a[2]) "," hex(a[3])
-		}
-		while ((getline l < xattrs) > 0) {
-			if (l ~ /^# file: /) {
-				f = substr(l, 9)
-				f = (f == ".") ? "." : "./" f
-			} else if ((i = index(l, "=")) > 0) {
-				v = substr(l, i + 1)
-				sub(/^0x/, "", v)
-				print f "|x|" substr(l, 1, i - 1) "|" v
-			}
-		}
-	}
-	{
-		x = "-"
-		if ($2 == "f") x = sum[$1]
-		else if ($2 == "l") x = $7
-		else if ($2 == "b" || $2 == "c") x = dev[$1]
-		print $1 "|" $2 "|" $3 "|" $4 "|" $5 "|" $6 "|" x
-	}' | LC_ALL=C sort
-)
+}
+ref_stat() { sh "$TREE_MANIFEST" --stat "$1"; }
+
+# fusemount NS-FLAGS [--SQFS-MOUNT-OPTION] IMAGE CMD...: serve IMAGE on ./mnt with our FUSE server in a new mount
+# namespace and run CMD while it is mounted. NS-FLAGS -m: as the real root (every owner and
+# the trusted.* xattrs are visible); -Urm: as the root of a one-id user namespace, the way an
+# unprivileged run mounts (owners read 0:0, the kernel hides trusted.*). A foreign arch's server
+# runs under qemu inside the namespace that the native unshare made.
+fusemount() {
+	_ns=$1 _opt=
+	shift
+	case $1 in --*) _opt=$1 && shift ;; esac
+	_img=$1
+	shift
+	mkdir -p mnt
+	# shellcheck disable=SC2086 # VSL_QEMU is empty or one word, _opt empty or an option
+	TZ=UTC timeout -k 5 "$VSL_TIMEOUT" unshare $_ns $VSL_QEMU "$SQFS_MOUNT" $_opt "$_img" 0 mnt \
+		"$@"
+}
+
+# probe.sh MNT OUT [--no-xattrs]: what the FUSE checks read through a mount, into OUT.*: the
+# manifest, the --stat listing, statfs (block size, inodes) and the sha256 of every file, read
+# by 4 readers at once.
+cat >"$W/probe.sh" <<EOF
+#!/bin/sh
+set -e
+sh "$TREE_MANIFEST" \${3:-} "\$1" >"\$2.m"
+sh "$TREE_MANIFEST" --stat "\$1" >"\$2.st"
+stat -f -c '%S %c' "\$1" >"\$2.statfs"
+(cd "\$1" && find . -type f -print0 | xargs -0 -P4 -n40 sha256sum) | LC_ALL=C sort -k2 >"\$2.par"
+EOF
 
 # check_image NAME MKSQUASHFS-ARGS...: build, then listing, manifest and cat against the tree.
 check_image() {
@@ -187,10 +201,24 @@ check_image() {
 	test_expect_success "$_n: content, modes, owners, links, xattrs equal an unsquashfs extraction" "
 		$UNSQUASHFS -no-progress -d x-$_n '$W/$_n.img' >/dev/null &&
 		ref_manifest x-$_n >ref.m &&
+		cp ref.m ref-$_n.m &&
 		sqfs manifest '$W/$_n.img' --check >ours.raw &&
 		LC_ALL=C sort ours.raw >ours.m &&
 		test_cmp ref.m ours.m &&
 		test \$(wc -l <ours.m) -gt 5100
+	"
+	test_expect_success FUSE "$_n: through our FUSE server: manifest, sizes, times, hard links, statfs" "
+		fusemount -m '$W/$_n.img' sh '$W/probe.sh' mnt fuse $(test_have_prereq XATTR ||
+			echo --no-xattrs) &&
+		test_cmp ref-$_n.m fuse.m &&
+		ref_stat x-$_n >ref.st &&
+		test_cmp ref.st fuse.st &&
+		$UNSQUASHFS -s '$W/$_n.img' >super &&
+		echo \$(sed -n 's/^Block size //p' super) \$(sed -n 's/^Number of inodes //p' super) \
+			>want.statfs &&
+		test_cmp want.statfs fuse.statfs &&
+		(cd x-$_n && find . -type f -print0 | xargs -0 sha256sum) | LC_ALL=C sort -k2 >ref.par &&
+		test_cmp ref.par fuse.par
 	"
 	test_expect_success "$_n: cat of big, sparse, boundary and deep files" "
 		for f in big-3m big-3m-text block-exact block-plus1 block-3-zzz sparse-all \
@@ -215,6 +243,32 @@ fi
 
 check_image gzip -comp gzip
 check_image zstd -comp zstd
+test_expect_success FUSE 'zstd: through FUSE in a one-id user namespace: owners 0:0, no trusted.*' '
+	fusemount -Urm "$W/zstd.img" sh "$W/probe.sh" mnt userns \
+		$(test_have_prereq XATTR || echo --no-xattrs) &&
+	awk -F"|" -v OFS="|" "\$2 == \"x\" && \$3 ~ /^trusted\\./ { next }
+		\$2 != \"x\" { \$4 = 0; \$5 = 0 } { print }" ref-zstd.m >want.m &&
+	test_cmp want.m userns.m &&
+	test_cmp fuse.par userns.par
+'
+# sqfs-mount exits 99 when its server ended before it stopped it; here it must have ended by
+# itself, with status 0, once the mount was gone. The command waits until the server is a
+# zombie (sqfs-mount reaps it only afterwards); waiting for a process that is not our child
+# can only be polling, and fusemount's timeout bounds it.
+test_expect_success FUSE 'zstd: the server exits by itself, status 0, when unmounted' '
+	test_expect_code 99 fusemount -m "$W/zstd.img" sh -c "umount mnt &&
+		while [ \"\$(cut -d\" \" -f3 /proc/\$SQFS_MOUNT_SERVER_PID/stat)\" != Z ]; do
+			sleep 0.05
+		done" 2>err &&
+	grep "the FUSE server died during the run (exit status 0)" err
+'
+test_expect_success FUSE 'zstd: through FUSE with OPEN/OPENDIR messages (kernels before 5.1)' '
+	fusemount -m --open-messages "$W/zstd.img" sh "$W/probe.sh" mnt opens \
+		$(test_have_prereq XATTR || echo --no-xattrs) &&
+	test_cmp ref-zstd.m opens.m &&
+	test_cmp fuse.st opens.st &&
+	test_cmp fuse.par opens.par
+'
 check_image gzip-opts -comp gzip -Xcompression-level 1 -Xwindow-size 12
 check_image zstd-4k -comp zstd -b 4096
 check_image zstd-1m -comp zstd -b 1M -tailends
@@ -287,6 +341,38 @@ test_expect_success 'truncated and corrupted images fail cleanly' '
 	corrupt_runs "$W/small.img"
 '
 
+# fuse_corrupt_runs IMAGE: the same damage served through our FUSE server. Each mount either
+# fails to start (125: the superblock checks) or serves; reading everything through it must
+# end (no timeout) without the server dying (99) or anything else killing it.
+fuse_corrupt_runs() {
+	_size=$(stat -c %s "$1")
+	_read='ls -lR mnt; find mnt -type f -exec cat {} +; getfattr -R -h -d -m - mnt; exit 0'
+	for _n in 0 95 96 $(seq 200 $((_size / 8 + 1)) "$_size"); do
+		head -c "$_n" "$1" >cut.img
+		fusemount -m cut.img sh -c "$_read" >/dev/null 2>&1 && _st=0 || _st=$?
+		case $_st in
+		0 | 125) ;;
+		*) echo "truncated at $_n: sqfs-mount exit $_st" && return 1 ;;
+		esac
+	done
+	for _off in $(seq 0 7 100) $(seq 101 $((_size / 40 + 1)) "$_size"); do
+		cp "$1" flip.img && vsl_flip_byte flip.img "$_off"
+		fusemount -m flip.img sh -c "$_read" >/dev/null 2>&1 && _st=0 || _st=$?
+		case $_st in
+		0 | 125) ;;
+		*)
+			echo "byte $_off flipped: sqfs-mount exit $_st"
+			cp flip.img "$W/fuse-crash-$_off.img"
+			return 1
+			;;
+		esac
+	done
+}
+
+test_expect_success FUSE 'truncated and corrupted images through FUSE: errors, no hang, no crash' '
+	fuse_corrupt_runs "$W/small.img"
+'
+
 # A real distribution tree, when the debootstrap fixture was built already (it needs the
 # network and minutes: tests/fixtures/fixture.sh debootstrap ARCH).
 deb_arch=$(dpkg --print-architecture 2>/dev/null)
@@ -310,6 +396,13 @@ if [ -n "$deb_fixture" ] && [ -f "$deb_fixture/index.json" ]; then
 		sqfs manifest "$W/deb.img" --check >ours.raw &&
 		LC_ALL=C sort ours.raw >ours.m &&
 		test_cmp ref.m ours.m
+	'
+	test_expect_success FUSE 'debootstrap minbase: through our FUSE server, the same' '
+		fusemount -m "$W/deb.img" sh "$W/probe.sh" mnt deb \
+			$(test_have_prereq XATTR || echo --no-xattrs) &&
+		test_cmp ref.m deb.m &&
+		ref_stat x-deb >ref.st &&
+		test_cmp ref.st deb.st
 	'
 else
 	test_skip 'debootstrap minbase rootfs' "no debootstrap fixture built for $deb_arch \

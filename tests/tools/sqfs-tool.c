@@ -5,6 +5,10 @@
  *
  *   sqfs-tool ls IMAGE [OFFSET]              the listing `unsquashfs -lln` prints
  *   sqfs-tool cat IMAGE PATH [OFFSET]        a file's bytes on stdout
+ *   sqfs-tool where IMAGE PATH [OFFSET]      where a regular file's data starts in the image
+ *                                            (its first block, bytes from the image's start),
+ *                                            and its size: "START SIZE" (tests that damage
+ *                                            one file's data on purpose)
  *   sqfs-tool manifest IMAGE [OFFSET] [--check]
  *        one line per inode: PATH|TYPE|MODE|UID|GID|NLINK|EXTRA (find's %p %y %m %U %G %n;
  *        EXTRA is a file's sha256, a symlink's target, a device's major,minor, else "-"),
@@ -433,10 +437,33 @@ static int cmd_cat(const char *image, const char *path, const char *offset)
 	return rc < 0 || fflush(stdout) != 0;
 }
 
+static int cmd_where(const char *image, const char *path, const char *offset)
+{
+	struct vsl_error err = { 0 };
+	struct vsl_sqfs_inode in;
+	struct vsl_sqfs *fs;
+	int fd = -1, rc;
+
+	if (open_image(image, offset, &fd, &fs) < 0)
+		return 1;
+	rc = vsl_sqfs_resolve(fs, path, &in, &err);
+	if (rc >= 0 && !S_ISREG(in.mode))
+		rc = vsl_error_set(&err, 0, "not a regular file");
+	if (rc >= 0)
+		printf("%" PRIu64 " %" PRIu64 "\n", in.priv.start, in.size);
+	else
+		fprintf(stderr, "sqfs-tool: %s: %s\n", path, err.msg ? err.msg : strerror(-rc));
+	vsl_error_release(&err);
+	vsl_sqfs_close(fs);
+	close(fd);
+	return rc < 0 || fflush(stdout) != 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: sqfs-tool ls IMAGE [OFFSET]\n"
 			"       sqfs-tool cat IMAGE PATH [OFFSET]\n"
+			"       sqfs-tool where IMAGE PATH [OFFSET]\n"
 			"       sqfs-tool manifest IMAGE [OFFSET] [--check]\n");
 	return 2;
 }
@@ -460,5 +487,7 @@ int main(int argc, char **argv)
 		return cmd_walk(MANIFEST, argv[2], argc > 3 ? argv[3] : NULL, check);
 	if (strcmp(argv[1], "cat") == 0 && argc >= 4 && argc <= 5)
 		return cmd_cat(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
+	if (strcmp(argv[1], "where") == 0 && argc >= 4 && argc <= 5)
+		return cmd_where(argv[2], argv[3], argc > 4 ? argv[4] : NULL);
 	return usage();
 }
