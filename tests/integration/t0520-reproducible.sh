@@ -4,6 +4,9 @@ test_description='the same image gives the same bytes: other TMPDIRs, --reproduc
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 
+# `make test` exports SOURCE_DATE_EPOCH (the last commit's time) for the build; this test sets
+# it itself where it wants it.
+unset SOURCE_DATE_EPOCH
 img=oci:$VSL_FIXTURE_BUSYBOX:layers
 # The fixture's config says created 2023-11-14T22:13:20Z.
 created=1700000000
