@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/uio.h>
@@ -46,6 +47,44 @@ struct server {
 	bool open_messages;	  /* vsl_fuse_config's */
 	bool no_open, no_opendir; /* the kernel takes "no open needed" (set by init) */
 };
+
+/*
+ * The caches' arenas (see vsl_sqfs_options), on transparent huge pages where the kernel gives
+ * them (THP "always" or "madvise"): a cold start decompresses every block into fresh memory,
+ * and one fault per 4 KiB page cost more than the decompression itself (measured: 16 blocks of
+ * busybox, 10.8 ms on 4 KiB pages, 2.6 ms on huge pages). The region is rounded to, and aligned
+ * on, 2 MiB; without THP it is plain anonymous memory, faulted page by page as before.
+ */
+#define HUGE_SIZE (2ul << 20)
+
+static size_t arena_span(size_t size)
+{
+	return (size + HUGE_SIZE - 1) & ~(HUGE_SIZE - 1);
+}
+
+static void *arena_map(size_t size)
+{
+	size_t span = arena_span(size);
+	uint8_t *p = mmap(NULL, span + HUGE_SIZE, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	uint8_t *a;
+
+	if (p == MAP_FAILED)
+		return NULL;
+	a = (uint8_t *)(((uintptr_t)p + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1));
+	/* give back the slack on both sides; what stays starts and ends on 2 MiB boundaries */
+	if (a > p)
+		munmap(p, (size_t)(a - p));
+	if (a + span < p + span + HUGE_SIZE)
+		munmap(a + span, (size_t)(p + span + HUGE_SIZE - (a + span)));
+	madvise(a, span, MADV_HUGEPAGE); /* EINVAL without THP: 4 KiB pages then */
+	return a;
+}
+
+static void arena_unmap(void *p, size_t size)
+{
+	munmap(p, arena_span(size));
+}
 
 static int pread_full(void *ctx, void *buf, size_t len, uint64_t off)
 {
@@ -616,10 +655,11 @@ int vsl_fuse_serve(int devfd, const struct vsl_fuse_config *cfg, int ready_fd)
 			    .open_messages = cfg->open_messages };
 	struct vsl_sqfs_source src = { pread_full, &s, cfg->offset, cfg->size };
 	struct vsl_error err = { 0 };
+	struct vsl_sqfs_options opt = { .arena_alloc = arena_map, .arena_free = arena_unmap };
 	struct vsl_sqfs_statfs st;
 	int r;
 
-	if (vsl_sqfs_open(&s.fs, &src, NULL, &err) < 0) {
+	if (vsl_sqfs_open(&s.fs, &src, &opt, &err) < 0) {
 		char text[sizeof(((struct vsl_fuse_ready *)0)->text)];
 
 		/* a refusal by the superblock checks means a damaged file: say how to get out */

@@ -36,10 +36,25 @@ struct sqfs_cache {
 	int *bucket;
 	unsigned n, nbucket, hand;
 	size_t slot_size;
+	uint8_t *arena; /* n x slot_size: slot i's buffer is arena + i * slot_size */
+	void (*arena_free)(void *p, size_t size);
 };
 
-struct sqfs_cache *sqfs_cache_new(unsigned slots, size_t slot_size)
+static void *arena_malloc(size_t size)
 {
+	return malloc(size);
+}
+
+static void arena_unmalloc(void *p, size_t size)
+{
+	(void)size;
+	free(p);
+}
+
+struct sqfs_cache *sqfs_cache_new(unsigned slots, size_t slot_size,
+				  const struct vsl_sqfs_options *opt)
+{
+	bool own = opt && opt->arena_alloc && opt->arena_free;
 	struct sqfs_cache *c = calloc(1, sizeof(*c));
 
 	if (!c)
@@ -51,12 +66,15 @@ struct sqfs_cache *sqfs_cache_new(unsigned slots, size_t slot_size)
 	c->slot_size = slot_size;
 	c->slots = calloc(c->n, sizeof(*c->slots));
 	c->bucket = malloc(c->nbucket * sizeof(*c->bucket));
-	if (!c->slots || !c->bucket) {
-		free(c->slots);
-		free(c->bucket);
-		free(c);
+	c->arena_free = own ? opt->arena_free : arena_unmalloc;
+	/* n <= CACHE_MAX and slot_size <= the largest block size: no overflow */
+	c->arena = (own ? opt->arena_alloc : arena_malloc)((size_t)c->n * slot_size);
+	if (!c->slots || !c->bucket || !c->arena) {
+		sqfs_cache_free(c);
 		return NULL;
 	}
+	for (unsigned i = 0; i < c->n; i++)
+		c->slots[i].buf = c->arena + (size_t)i * slot_size;
 	for (unsigned i = 0; i < c->nbucket; i++)
 		c->bucket[i] = -1;
 	pthread_mutex_init(&c->lock, NULL);
@@ -68,8 +86,8 @@ void sqfs_cache_free(struct sqfs_cache *c)
 {
 	if (!c)
 		return;
-	for (unsigned i = 0; i < c->n; i++)
-		free(c->slots[i].buf);
+	if (c->arena)
+		c->arena_free(c->arena, (size_t)c->n * c->slot_size);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->loaded);
 	free(c->slots);
@@ -153,11 +171,6 @@ static struct slot *claim(struct sqfs_cache *c, uint64_t key)
 
 	if (!s)
 		return NULL;
-	if (!s->buf) {
-		s->buf = malloc(c->slot_size);
-		if (!s->buf)
-			return NULL;
-	}
 	h = hash_key(c, key);
 	s->key = key;
 	s->state = SLOT_LOADING;

@@ -132,10 +132,12 @@ int sqfs_decompress(struct vsl_sqfs *fs, const uint8_t *src, size_t srclen, uint
 }
 
 /*
- * The compressed bytes go to the borrowed context's scratch buffer, which grows to the largest
- * block once and then stays: a per-block malloc of up to a block size is an mmap + munmap pair
- * in musl, and munmap's TLB shootdown across the server's threads was the largest single cost
- * of reading through FUSE (perf: 22% of the server's time for a tar of a 116 MB tree).
+ * The compressed bytes go to the borrowed context's scratch buffer, made once at the larger of
+ * the block size and csize and then kept: a per-block malloc of up to a block size is an mmap +
+ * munmap pair in musl, and munmap's TLB shootdown across the server's threads was the largest
+ * single cost of reading through FUSE (perf: 22% of the server's time for a tar of a 116 MB
+ * tree). Growing it block by block was the same trap on a cold start (a realloc per larger
+ * block, each a munmap of up to 80 KiB at ~1-2.5 ms in a VM).
  */
 int sqfs_read_compressed(struct vsl_sqfs *fs, uint64_t off, size_t csize, uint8_t *dst, size_t cap,
 			 size_t *outlen, struct vsl_error *err)
@@ -146,14 +148,13 @@ int sqfs_read_compressed(struct vsl_sqfs *fs, uint64_t off, size_t csize, uint8_
 	if (!c)
 		return -ENOMEM;
 	if (c->scratch_cap < csize) {
-		uint8_t *p = realloc(c->scratch, csize);
+		size_t want = csize > fs->block_size ? csize : fs->block_size;
 
-		if (p) {
-			c->scratch = p;
-			c->scratch_cap = csize;
-		} else {
+		free(c->scratch);
+		c->scratch = malloc(want);
+		c->scratch_cap = c->scratch ? want : 0;
+		if (!c->scratch)
 			rc = sqfs_nomem(err, "a compressed block");
-		}
 	}
 	if (rc >= 0)
 		rc = sqfs_pread(fs, c->scratch, csize, off, err);

@@ -110,7 +110,8 @@ int sqfs_pread(struct vsl_sqfs *fs, void *buf, size_t len, uint64_t off, struct 
 /* Load the block `key` (with the caller's `arg`) into buf: its length, and aux for the caller. */
 typedef int (*sqfs_load_fn)(struct vsl_sqfs *fs, uint64_t key, const void *arg, uint8_t *buf,
 			    size_t cap, size_t *len, uint64_t *aux, struct vsl_error *err);
-struct sqfs_cache *sqfs_cache_new(unsigned slots, size_t slot_size);
+struct sqfs_cache *sqfs_cache_new(unsigned slots, size_t slot_size,
+				  const struct vsl_sqfs_options *opt);
 void sqfs_cache_free(struct sqfs_cache *c);
 int sqfs_cache_get(struct sqfs_cache *c, struct vsl_sqfs *fs, uint64_t key, sqfs_load_fn load,
 		   const void *arg, struct sqfs_block *out, struct vsl_error *err);

@@ -58,9 +58,18 @@ struct vsl_sqfs_source {
 	uint64_t size; /* bytes available from base on (the section length) */
 };
 
+/*
+ * Each cache keeps its blocks in one arena of slots x slot size, taken at open and touched only
+ * as blocks load. By default it is one malloc; a caller that can do better (the FUSE server maps
+ * it on huge pages: one fault per 2 MiB instead of one per 4 KiB, which was most of the cost of
+ * a cold start's decompression) passes arena_alloc/arena_free, which the core calls and never
+ * looks behind. arena_alloc returns NULL on failure.
+ */
 struct vsl_sqfs_options {
 	unsigned meta_cache_blocks; /* 0: 256 */
 	unsigned data_cache_blocks; /* 0: 32 */
+	void *(*arena_alloc)(size_t size);
+	void (*arena_free)(void *p, size_t size);
 };
 
 struct vsl_sqfs;

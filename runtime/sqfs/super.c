@@ -205,8 +205,8 @@ static int fs_alloc(struct vsl_sqfs *fs, const struct vsl_sqfs_options *opt, str
 		meta = CACHE_MAX;
 	if (data > CACHE_MAX)
 		data = CACHE_MAX;
-	fs->meta_cache = sqfs_cache_new(meta, SQFS_META_SIZE);
-	fs->data_cache = sqfs_cache_new(data, fs->block_size);
+	fs->meta_cache = sqfs_cache_new(meta, SQFS_META_SIZE, opt);
+	fs->data_cache = sqfs_cache_new(data, fs->block_size, opt);
 	fs->dctx_pool = sqfs_pool_new(sqfs_dctx_destroy);
 	fs->inomap = sqfs_inomap_new();
 	/* a large calloc is fresh mmap'd memory, read through the kernel's zero page: no RSS */
