@@ -74,8 +74,9 @@ static __attribute__((noreturn)) void exec_external(int devfd, const struct vsl_
 	_exit(127);
 }
 
-static __attribute__((noreturn)) void server_main(int devfd, const struct vsl_fuse_config *cfg,
-						  int ready_fd, pid_t parent)
+static __attribute__((noreturn)) void server_main(int devfd, const char *mountpoint,
+						  const struct vsl_fuse_config *cfg, int ready_fd,
+						  pid_t parent)
 {
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -95,7 +96,7 @@ static __attribute__((noreturn)) void server_main(int devfd, const struct vsl_fu
 		/* the ready pipe is O_CLOEXEC: the exec itself is the "ready" (EOF) */
 		exec_external(devfd, cfg, ready_fd);
 	}
-	_exit(vsl_fuse_serve(devfd, cfg, ready_fd));
+	_exit(vsl_fuse_serve(devfd, mountpoint, cfg, ready_fd));
 }
 
 /* The server's message; EOF means an external server exec'd. */
@@ -142,7 +143,7 @@ static enum vsl_fuse_result fork_server(int devfd, const struct vsl_fuse_config 
 	f->pid = fork();
 	if (f->pid == 0) {
 		close(fds[0]);
-		server_main(devfd, cfg, fds[1], parent);
+		server_main(devfd, f->mountpoint, cfg, fds[1], parent);
 	}
 	close(fds[1]);
 	if (f->pid < 0) {

@@ -108,10 +108,12 @@ int vsl_fuse_check(struct vsl_fuse *f, struct vsl_error *err);
 void vsl_fuse_stop(struct vsl_fuse *f, bool unmount);
 
 /*
- * The server side (fuse_ll.c): serve cfg's squashfs on the already mounted devfd until the
- * mount goes away. Reports readiness (or the failure) on ready_fd before serving. Returns the
- * exit status for the server process.
+ * The server side (fuse_ll.c): serve cfg's squashfs on the already mounted devfd (at
+ * mountpoint, where the warm thread reads ahead; NULL: nowhere) until the mount goes away.
+ * Reports readiness (or the failure) on ready_fd before serving. Returns the exit status for
+ * the server process.
  */
-int vsl_fuse_serve(int devfd, const struct vsl_fuse_config *cfg, int ready_fd);
+int vsl_fuse_serve(int devfd, const char *mountpoint, const struct vsl_fuse_config *cfg,
+		   int ready_fd);
 
 #endif

@@ -53,7 +53,9 @@ struct server {
  * them (THP "always" or "madvise"): a cold start decompresses every block into fresh memory,
  * and one fault per 4 KiB page cost more than the decompression itself (measured: 16 blocks of
  * busybox, 10.8 ms on 4 KiB pages, 2.6 ms on huge pages). The region is rounded to, and aligned
- * on, 2 MiB; without THP it is plain anonymous memory, faulted page by page as before.
+ * on, 2 MiB; without THP it is plain anonymous memory, faulted page by page as before. An arena
+ * under two huge pages (the metadata cache's 2 MiB) stays on malloc: it fills a few 8 KiB blocks
+ * per start, and a huge page there was one more 2 MiB to clear before the server could answer.
  */
 #define HUGE_SIZE (2ul << 20)
 
@@ -65,6 +67,9 @@ static size_t arena_span(size_t size)
 static void *arena_map(size_t size)
 {
 	size_t span = arena_span(size);
+
+	if (size < 2 * HUGE_SIZE)
+		return malloc(size);
 	uint8_t *p = mmap(NULL, span + HUGE_SIZE, PROT_READ | PROT_WRITE,
 			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	uint8_t *a;
@@ -83,7 +88,10 @@ static void *arena_map(size_t size)
 
 static void arena_unmap(void *p, size_t size)
 {
-	munmap(p, arena_span(size));
+	if (size < 2 * HUGE_SIZE)
+		free(p);
+	else
+		munmap(p, arena_span(size));
 }
 
 static int pread_full(void *ctx, void *buf, size_t len, uint64_t off)
@@ -254,6 +262,9 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 
 	s->no_open = !s->open_messages && (conn->capable & FUSE_CAP_NO_OPEN_SUPPORT);
 	s->no_opendir = !s->open_messages && (conn->capable & FUSE_CAP_NO_OPENDIR_SUPPORT);
+	/* symlink targets in the page cache: a start follows /bin/sh, /lib64 and friends */
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
 	vsl_debug("fuse: kernel protocol 7.%u, zero-message open %s, opendir %s", conn->proto_minor,
 		  s->no_open ? "yes" : "no", s->no_opendir ? "yes" : "no");
 }
@@ -573,27 +584,57 @@ static void report(int fd, int errnum, const char *text)
 	close(fd);
 }
 
-/* At most half the data cache: the rest stays for whatever else the start reads. */
-#define WARM_BLOCKS 16
+/* Three quarters of the data cache (a glibc program: the program, ld.so and libc.so.6 are about
+ * 20 blocks); the rest stays for whatever else the start reads. */
+#define WARM_BLOCKS 24
 
 struct warm {
 	struct vsl_sqfs *fs;
-	char *cmd, *path;
+	char *cmd, *path, *mnt;
 };
+
+/*
+ * After a file is decompressed: have the kernel read it ahead through our own mount, so that
+ * its page cache is full when the container execs it. Our other threads answer those READs,
+ * while the stub is still making the overlay and the container (the kernel's readahead(2) is
+ * asynchronous). Without this each page fault of the exec is a READ round trip at that moment:
+ * 35 of them for dash + ld.so + libc.so.6. The overlay shares the lower file's page cache.
+ */
+#define READAHEAD_STEP (128u << 10)
+
+static void warm_touch(void *ctx, const char *path, uint64_t size)
+{
+	const struct warm *w = ctx;
+	char full[4096 + 64];
+	int fd;
+
+	if (!w->mnt || snprintf(full, sizeof full, "%s%s", w->mnt, path) >= (int)sizeof full)
+		return;
+	fd = open(full, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	/* the kernel reads ahead at most its window (128 KiB for FUSE) per call */
+	for (uint64_t off = 0; off < size; off += READAHEAD_STEP)
+		if (readahead(fd, (off_t)off, READAHEAD_STEP) < 0)
+			break;
+	close(fd);
+}
 
 static void *warm_main(void *arg)
 {
 	struct warm *w = arg;
+	struct vsl_fuse_warm_touch t = { warm_touch, w };
 
-	vsl_fuse_warm(w->fs, w->cmd, w->path, WARM_BLOCKS);
+	vsl_fuse_warm(w->fs, w->cmd, w->path, WARM_BLOCKS, &t);
 	free(w->cmd);
 	free(w->path);
+	free(w->mnt);
 	free(w);
 	return NULL;
 }
 
 /* A detached thread warms the cache while the loop serves; failing to start it costs nothing. */
-static void start_warm(struct server *s, const struct vsl_fuse_config *cfg)
+static void start_warm(struct server *s, const struct vsl_fuse_config *cfg, const char *mountpoint)
 {
 	struct warm *w = cfg->warm_cmd ? calloc(1, sizeof *w) : NULL;
 	pthread_attr_t attr;
@@ -604,8 +645,11 @@ static void start_warm(struct server *s, const struct vsl_fuse_config *cfg)
 	w->fs = s->fs;
 	w->cmd = strdup(cfg->warm_cmd);
 	w->path = cfg->warm_path ? strdup(cfg->warm_path) : NULL;
+	w->mnt = mountpoint ? strdup(mountpoint) : NULL;
 	if (w->cmd && pthread_attr_init(&attr) == 0) {
 		pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+		/* vsl_fuse_warm keeps a few path buffers on the stack: musl's default is 128 KiB */
+		pthread_attr_setstacksize(&attr, 256u << 10);
 		if (pthread_create(&t, &attr, warm_main, w) == 0)
 			w = NULL;
 		pthread_attr_destroy(&attr);
@@ -613,6 +657,7 @@ static void start_warm(struct server *s, const struct vsl_fuse_config *cfg)
 	if (w) {
 		free(w->cmd);
 		free(w->path);
+		free(w->mnt);
 		free(w);
 	}
 }
@@ -647,7 +692,8 @@ static int serve_session(struct server *s, int devfd, int ready_fd)
 	return r == 0 ? 0 : 1;
 }
 
-int vsl_fuse_serve(int devfd, const struct vsl_fuse_config *cfg, int ready_fd)
+int vsl_fuse_serve(int devfd, const char *mountpoint, const struct vsl_fuse_config *cfg,
+		   int ready_fd)
 {
 	struct server s = { .fd = cfg->payload_fd,
 			    .uids = cfg->uids,
@@ -679,7 +725,7 @@ int vsl_fuse_serve(int devfd, const struct vsl_fuse_config *cfg, int ready_fd)
 		vsl_sqfs_close(s.fs);
 		return 1;
 	}
-	start_warm(&s, cfg);
+	start_warm(&s, cfg, mountpoint);
 	r = serve_session(&s, devfd, ready_fd);
 	vsl_fuse_files_free(s.files);
 	vsl_sqfs_close(s.fs);

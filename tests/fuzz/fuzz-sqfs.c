@@ -227,8 +227,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (rc >= 0)
 		visit(&f, &root, 0);
 	/* the FUSE server's warm-up: PATH lookup, symlinks, ELF interpreter, block loads */
-	vsl_fuse_warm(f.fs, "link", "/nowhere:/:/dir", 4);
-	vsl_fuse_warm(f.fs, "/dir/../link", NULL, 4);
+	vsl_fuse_warm(f.fs, "link", "/nowhere:/:/dir", 4, NULL);
+	vsl_fuse_warm(f.fs, "/dir/../link", NULL, 4, NULL);
 	vsl_sqfs_close(f.fs);
 	return 0;
 }

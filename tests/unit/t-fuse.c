@@ -170,6 +170,71 @@ static void test_elf_interp(void)
 	is_str(out, "", "a script has none");
 }
 
+/* A file for vsl_fuse_elf_needed: reads of a byte array, short at its end. */
+struct elf_file {
+	const uint8_t *b;
+	size_t n;
+};
+
+static ssize_t elf_read(void *ctx, void *buf, size_t len, uint64_t off)
+{
+	const struct elf_file *f = ctx;
+
+	if (off >= f->n)
+		return 0;
+	if (len > f->n - off)
+		len = f->n - (size_t)off;
+	memcpy(buf, f->b + off, len);
+	return (ssize_t)len;
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static void test_elf_needed(void)
+{
+	uint8_t b[1024] = { 0x7f, 'E', 'L', 'F', 2, 1 };
+	struct elf_file f = { b, sizeof b };
+	char names[4][VSL_FUSE_NEEDED_NAME];
+	static const char str[] = "\0libc.so.6\0libm.so.6\0/abs/lib.so\0";
+
+	/* 64-bit, 2 program headers at 64: PT_LOAD of file 0..1024 at vaddr 0x400000, then
+	 * PT_DYNAMIC at 512 (6 entries); the string table at file 800 (vaddr 0x400320) */
+	b[32] = 64, b[54] = 56, b[56] = 2;
+	b[64] = 1, put64(b + 64 + 16, 0x400000), put64(b + 64 + 32, 1024);
+	b[120] = 2, put64(b + 120 + 8, 512), put64(b + 120 + 32, 6 * 16);
+	put64(b + 512, 1), put64(b + 520, 1);		/* DT_NEEDED libc.so.6 */
+	put64(b + 528, 1), put64(b + 536, 11);		/* DT_NEEDED libm.so.6 */
+	put64(b + 544, 1), put64(b + 552, 21);		/* DT_NEEDED /abs/lib.so: skipped */
+	put64(b + 560, 5), put64(b + 568, 0x400320);	/* DT_STRTAB */
+	put64(b + 576, 10), put64(b + 584, sizeof str); /* DT_STRSZ */
+	memcpy(b + 800, str, sizeof str);
+	is_int(vsl_fuse_elf_needed(b, 64 + 2 * 56, elf_read, &f, names, 4), 2,
+	       "DT_NEEDED: two bare names, the one with a slash skipped");
+	is_str(names[0], "libc.so.6", "the first, in order");
+	is_str(names[1], "libm.so.6", "the second");
+	is_int(vsl_fuse_elf_needed(b, 64 + 2 * 56, elf_read, &f, names, 1), 1,
+	       "no more than the caller's room");
+	put64(b + 536, 5000);
+	is_int(vsl_fuse_elf_needed(b, 64 + 2 * 56, elf_read, &f, names, 4), 1,
+	       "a name offset past the string table is skipped");
+	put64(b + 536, 11);
+	f.n = 805;
+	is_int(vsl_fuse_elf_needed(b, 64 + 2 * 56, elf_read, &f, names, 4), 0,
+	       "a string table cut short: no name without its NUL");
+	f.n = sizeof b;
+	put64(b + 568, 0x900000);
+	is_int(vsl_fuse_elf_needed(b, 64 + 2 * 56, elf_read, &f, names, 4), 0,
+	       "a string table outside every PT_LOAD: none");
+	is_int(vsl_fuse_elf_needed(b, 100, elf_read, &f, names, 4), 0,
+	       "program headers past the bytes read: none");
+	is_int(vsl_fuse_elf_needed((const uint8_t *)"#!/bin/sh\n", 10, elf_read, &f, names, 4), 0,
+	       "a script has none");
+}
+
 int main(void)
 {
 	test_mount_options();
@@ -177,5 +242,6 @@ int main(void)
 	test_files();
 	test_resolve();
 	test_elf_interp();
+	test_elf_needed();
 	return done_testing();
 }
