@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # `make demo`: build the busybox test image for amd64 and arm64 from Debian's packages, turn
 # each into one executable with vessel, and run both on this host; the foreign one runs under
-# qemu-user inside `unshare -Urm` (qemu-user cannot create a user namespace itself).
+# qemu-user inside `unshare -Urm` (qemu-user cannot create a user namespace itself). The files
+# have the default payloads (squashfs + tar.zst): they start through FUSE where /dev/fuse
+# opens, else from the tar.zst; the first run says which.
 # Knobs: VSL_BUILD (default <repo>/build), VSL_VESSEL, VESSEL_STUB_DIR, VESSEL_CACHE_DIR
 # (default $VSL_BUILD/demo/cache).
 set -eu
@@ -39,9 +41,8 @@ for dir in x86_64 aarch64; do
 
 	heading "$oci: vessel build"
 	rm -f "$app"
-	echo "\$ vessel build --image oci:…:latest --arch $oci --output $app --payload-format tar.zst"
-	"$VSL_VESSEL" build --image "oci:$img:latest" --arch "$oci" --output "$app" \
-		--payload-format tar.zst
+	echo "\$ vessel build --image oci:…:latest --arch $oci --output $app"
+	"$VSL_VESSEL" build --image "oci:$img:latest" --arch "$oci" --output "$app"
 	ls -l "$app"
 
 	if [ "$dir" = "$host" ]; then
@@ -62,8 +63,8 @@ for dir in x86_64 aarch64; do
 		how="through unshare -Urm $qemu"
 	fi
 	heading "$oci: run $how"
-	echo "\$ ./$(basename "$app")"
-	"$@"
+	echo "\$ VESSEL_DEBUG=1 ./$(basename "$app")    # which way it starts"
+	VESSEL_DEBUG=1 "$@" 2>&1 | grep -E '^vessel: debug: (payload path|launch)|^[^v]'
 	echo "\$ ./$(basename "$app") uname -m"
 	"$@" uname -m
 	echo "\$ ./$(basename "$app") -e GREETING=hello-from-the-command-line"
