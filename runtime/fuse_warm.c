@@ -242,10 +242,12 @@ static ssize_t warm_read(void *ctx, void *buf, size_t len, uint64_t off)
 
 /*
  * Decompress up to *budget blocks of in into the cache; its ELF interpreter's path to interp
- * and its DT_NEEDED names to needed (the count to *nneeded).
+ * and its DT_NEEDED names to needed (the count to *nneeded). Returns how many bytes from the
+ * start are now in the cache: what is worth reading ahead (the budget bounds both).
  */
-static void warm_file(struct vsl_sqfs *fs, const struct vsl_sqfs_inode *in, unsigned *budget,
-		      char *interp, size_t isize, char (*needed)[VSL_FUSE_NEEDED_NAME], int *nneeded)
+static uint64_t warm_file(struct vsl_sqfs *fs, const struct vsl_sqfs_inode *in, unsigned *budget,
+			  char *interp, size_t isize, char (*needed)[VSL_FUSE_NEEDED_NAME],
+			  int *nneeded)
 {
 	struct vsl_sqfs_statfs st;
 	struct vsl_sqfs_file *f;
@@ -253,10 +255,12 @@ static void warm_file(struct vsl_sqfs *fs, const struct vsl_sqfs_inode *in, unsi
 	uint8_t head[4096];
 	ssize_t n;
 
+	uint64_t off = 0;
+
 	interp[0] = '\0';
 	*nneeded = 0;
 	if (!S_ISREG(in->mode) || vsl_sqfs_file_open(fs, in, &f, NULL) < 0)
-		return;
+		return 0;
 	vsl_sqfs_statfs(fs, &st);
 	n = vsl_sqfs_file_read(fs, f, head, sizeof head, 0, NULL);
 	if (n > 0) {
@@ -266,12 +270,13 @@ static void warm_file(struct vsl_sqfs *fs, const struct vsl_sqfs_inode *in, unsi
 		*nneeded = vsl_fuse_elf_needed(head, (size_t)n, warm_read, &w, needed,
 					       VSL_FUSE_NEEDED_MAX);
 	}
-	for (uint64_t off = 0; off < in->size && *budget; off += st.block_size, (*budget)--) {
+	for (; off < in->size && *budget; off += st.block_size, (*budget)--) {
 		if (vsl_sqfs_file_spans(fs, f, off, 1, &v, 1, NULL) != 1)
 			break;
 		vsl_sqfs_spans_release(fs, &v, 1);
 	}
 	vsl_sqfs_file_close(f);
+	return off < in->size ? off : in->size;
 }
 
 /* Where the dynamic linkers of glibc (Debian's multiarch layout) and musl look by default. */
@@ -293,12 +298,12 @@ static bool seen(char (*names)[VSL_FUSE_NEEDED_NAME], int n, const char *name)
 	return false;
 }
 
-/* Hand a warmed file to the caller's touch, by its path without symlinks. */
-static void touch(const struct vsl_fuse_warm_touch *t, const char *path,
-		  const struct vsl_sqfs_inode *in)
+/* Hand the warmed head of a file (len bytes) to the caller's touch, by its path without
+ * symlinks. */
+static void touch(const struct vsl_fuse_warm_touch *t, const char *path, uint64_t len)
 {
-	if (t && t->fn && S_ISREG(in->mode))
-		t->fn(t->ctx, path[0] ? path : "/", in->size);
+	if (t && t->fn && len)
+		t->fn(t->ctx, path[0] ? path : "/", len);
 }
 
 /* Warm and touch a file whose own interpreter and libraries do not matter. */
@@ -308,8 +313,7 @@ static void warm_leaf(struct vsl_sqfs *fs, const struct vsl_sqfs_inode *in, unsi
 	char interp[PATH_LEN], names[VSL_FUSE_NEEDED_MAX][VSL_FUSE_NEEDED_NAME];
 	int n;
 
-	warm_file(fs, in, budget, interp, sizeof interp, names, &n);
-	touch(t, real, in);
+	touch(t, real, warm_file(fs, in, budget, interp, sizeof interp, names, &n));
 }
 
 void vsl_fuse_warm(struct vsl_sqfs *fs, const char *cmd, const char *path_env, unsigned blocks,
@@ -343,8 +347,7 @@ void vsl_fuse_warm(struct vsl_sqfs *fs, const char *cmd, const char *path_env, u
 	if (rc < 0)
 		return;
 	/* the program, then what the kernel maps before it runs: its interpreter... */
-	warm_file(fs, &in, &blocks, interp, sizeof interp, queue, &nq);
-	touch(t, real, &in);
+	touch(t, real, warm_file(fs, &in, &blocks, interp, sizeof interp, queue, &nq));
 	if (interp[0] == '/' && vsl_fuse_resolve_path(fs, interp, &in, real, sizeof real) == 0)
 		warm_leaf(fs, &in, &blocks, t, real);
 	/* ...then what the interpreter loads, breadth first, each library once */
@@ -361,8 +364,8 @@ void vsl_fuse_warm(struct vsl_sqfs *fs, const char *cmd, const char *path_env, u
 			    vsl_fuse_resolve_path(fs, path, &in, real, sizeof real) < 0 ||
 			    !S_ISREG(in.mode))
 				continue;
-			warm_file(fs, &in, &blocks, ignored, sizeof ignored, more, &nmore);
-			touch(t, real, &in);
+			touch(t, real,
+			      warm_file(fs, &in, &blocks, ignored, sizeof ignored, more, &nmore));
 			break;
 		}
 		for (int k = 0; k < nmore && nq < VSL_FUSE_NEEDED_MAX; k++)

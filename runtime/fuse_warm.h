@@ -19,8 +19,9 @@
  * of it, of its ELF interpreter and of the shared libraries it needs (DT_NEEDED, breadth first,
  * found in the default directories of glibc's multiarch layout and of musl) into the cache.
  * After each file, t->fn (when t is not NULL) gets its path inside the image, with every
- * symlink resolved, and its size: the FUSE server has the kernel read it ahead through the
- * mount. Best effort, silent.
+ * symlink resolved, and how many bytes from its start were decompressed (all of it unless the
+ * budget ran out; files past the budget are not handed on): the FUSE server has the kernel
+ * read those ahead through the mount. Best effort, silent.
  */
 struct vsl_fuse_warm_touch {
 	void (*fn)(void *ctx, const char *path, uint64_t size);
