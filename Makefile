@@ -42,7 +42,7 @@ objs = $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(2))
 define arch_rules
 CC_$(1) := $(TC_DIR)/$(1)/bin/$(ARCH_TRIPLE_$(1))-gcc
 AR_$(1) := $(TC_DIR)/$(1)/bin/$(ARCH_TRIPLE_$(1))-ar
-CFLAGS_$(1) := $$(VSL_CFLAGS) $(ARCH_CFLAGS_$(1))
+CFLAGS_$(1) := $$(VSL_CFLAGS) $(ARCH_CFLAGS_$(1)) -DVSL_ARCH_MULTIARCH='"$(ARCH_MULTIARCH_$(1))"'
 # libcrun's headers include <config.h> (crun's own, installed in libcrun-compat with argp.h), so
 # only the files that include libcrun get that dir, first.
 $(patsubst %.c,$(BUILD)/$(1)/obj/%.o,$(LIBCRUN_USERS)): CFLAGS_$(1) := \
@@ -123,7 +123,8 @@ all: $(foreach a,$(ARCHES_ALL),$(ARCH_TARGETS_$(a))) $(BUILD)/asan/ok
 # musl builds prove portability, this one catches memory errors.
 ASAN_TESTS := $(filter-out t-toolchain,$(UNIT_TESTS))
 ASAN_CFLAGS := $(filter-out -ffile-prefix-map=$(TC_DIR)=/vessel-toolchain,$(VSL_CFLAGS)) -g \
-	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer \
+	-DVSL_ARCH_MULTIARCH='"$(ARCH_MULTIARCH_$(HOST_ARCH))"'
 $(BUILD)/asan/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(call say,CC,asan $<)
@@ -213,7 +214,7 @@ FUZZ_TIME ?= 60
 FUZZ_ALL := sqfs tar trailer
 FUZZ_TARGETS ?= $(FUZZ_ALL)
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
-	-Wall -Wextra -Werror -Icommon -Iruntime
+	-Wall -Wextra -Werror -Icommon -Iruntime -DVSL_ARCH_MULTIARCH='"$(ARCH_MULTIARCH_$(HOST_ARCH))"'
 FUZZ_SRCS_sqfs := $(filter runtime/sqfs/%,$(RUNTIME_SRCS)) runtime/fuse_warm.c common/error.c \
 	common/log.c
 FUZZ_LIBS_sqfs := -lzstd -lz -lpthread

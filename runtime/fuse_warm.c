@@ -21,7 +21,7 @@
 
 #define HOPS_MAX 40
 #define PATH_LEN 4096
-#define ELF_DYN_MAX (16u << 10) /* the dynamic section read: 1024 entries of a 64-bit ELF */
+#define ELF_DYN_MAX (16u << 10)	 /* the dynamic section read: 1024 entries of a 64-bit ELF */
 #define ELF_STR_MAX (256u << 10) /* the dynamic string table read */
 
 int vsl_fuse_resolve(struct vsl_sqfs *fs, const char *path, struct vsl_sqfs_inode *out)
@@ -83,8 +83,8 @@ int vsl_fuse_resolve_path(struct vsl_sqfs *fs, const char *path, struct vsl_sqfs
 			p = rest;
 		}
 		if (!again) {
-			if (resolved && snprintf(resolved, rsize, "%.*s", (int)dlen, done) >=
-						(int)rsize)
+			if (resolved &&
+			    snprintf(resolved, rsize, "%.*s", (int)dlen, done) >= (int)rsize)
 				return -ENAMETOOLONG;
 			*out = dir;
 			return 0;
@@ -279,16 +279,14 @@ static uint64_t warm_file(struct vsl_sqfs *fs, const struct vsl_sqfs_inode *in, 
 	return off < in->size ? off : in->size;
 }
 
-/* Where the dynamic linkers of glibc (Debian's multiarch layout) and musl look by default. */
-#if defined(__x86_64__)
-#define MULTIARCH "x86_64-linux-gnu"
-#elif defined(__aarch64__)
-#define MULTIARCH "aarch64-linux-gnu"
-#else
-#define MULTIARCH "unknown"
-#endif
-static const char *const lib_dirs[] = { "/lib/" MULTIARCH, "/usr/lib/" MULTIARCH, "/lib64",
-					"/usr/lib64", "/lib", "/usr/lib" };
+/* Where the dynamic linkers of glibc (Debian's multiarch layout; the tuple comes from
+ * arch/<arch>/arch.mk) and musl look by default. */
+static const char *const lib_dirs[] = { "/lib/" VSL_ARCH_MULTIARCH,
+					"/usr/lib/" VSL_ARCH_MULTIARCH,
+					"/lib64",
+					"/usr/lib64",
+					"/lib",
+					"/usr/lib" };
 
 static bool seen(char (*names)[VSL_FUSE_NEEDED_NAME], int n, const char *name)
 {

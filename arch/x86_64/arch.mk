@@ -11,6 +11,9 @@ ARCH_FILE_MACHINE_x86_64 := x86-64
 ARCH_ELF_MACHINE_x86_64 := 62
 ARCH_MUSL_x86_64      := x86_64
 ARCH_MESON_CPU_FAMILY_x86_64 := x86_64
+# Debian's multiarch tuple: where a glibc image keeps its libraries (/lib/<tuple>); the FUSE
+# server's warm thread looks there for the libraries a program needs (runtime/fuse_warm.c).
+ARCH_MULTIARCH_x86_64 := x86_64-linux-gnu
 ARCH_CFLAGS_x86_64    :=
 # How tests run a binary of this arch on this host: nothing when native, qemu otherwise.
 ARCH_QEMU_x86_64      := qemu-x86_64-static
