@@ -43,9 +43,7 @@ const char *vsl_log_prog(void)
 static void vlog(const char *tag, const char *fmt, va_list ap)
 {
 	/* One fprintf per line keeps lines whole when several processes share stderr. */
-	char buf[1024];
-
-	char when[32] = "";
+	char buf[1024], when[32] = "";
 
 	vsnprintf(buf, sizeof buf, fmt, ap);
 	if (debug_time) {
@@ -53,7 +51,8 @@ static void vlog(const char *tag, const char *fmt, va_list ap)
 
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		snprintf(when, sizeof when, "[%8.3f ms] ",
-			 (double)(t.tv_sec - t0.tv_sec) * 1e3 + (double)(t.tv_nsec - t0.tv_nsec) / 1e6);
+			 (double)(t.tv_sec - t0.tv_sec) * 1e3 +
+				 (double)(t.tv_nsec - t0.tv_nsec) / 1e6);
 	}
 	if (hook)
 		hook(hook_ctx, true);

@@ -67,13 +67,12 @@ static size_t arena_span(size_t size)
 static void *arena_map(size_t size)
 {
 	size_t span = arena_span(size);
+	uint8_t *p, *a;
 
 	if (size < 2 * HUGE_SIZE)
 		return malloc(size);
-	uint8_t *p = mmap(NULL, span + HUGE_SIZE, PROT_READ | PROT_WRITE,
-			  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	uint8_t *a;
-
+	p = mmap(NULL, span + HUGE_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
+		 0);
 	if (p == MAP_FAILED)
 		return NULL;
 	a = (uint8_t *)(((uintptr_t)p + HUGE_SIZE - 1) & ~(uintptr_t)(HUGE_SIZE - 1));
