@@ -19,25 +19,14 @@ set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 . "$repo/tests/bench/lib.sh"
-: "${VSL_BUILD:=$repo/build}"
-host=$(uname -m)
-: "${VSL_VESSEL:=$VSL_BUILD/$host/bin/vessel}"
-: "${VESSEL_STUB_DIR:=$VSL_BUILD/stubs}"
-: "${VSL_BENCH_DIR:=$VSL_BUILD/bench}"
+bench_setup
 : "${BENCH_BUILD_N:=3}"
 : "${BENCH_MKSQUASHFS:=mksquashfs}"
-export VESSEL_STUB_DIR
-oci=$(sed -n "s/^ARCH_OCI_${host}[[:space:]]*:=[[:space:]]*//p" "$repo/arch/$host/arch.mk")
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
 skip() {
 	echo "build benchmark skipped: $*"
 	exit 0
 }
-[ -x "$VSL_VESSEL" ] || die "vessel is not built: $VSL_VESSEL (run make first)"
 [ "$BENCH_BUILD_N" != 0 ] || skip "BENCH_BUILD_N=0"
 command -v umoci >/dev/null 2>&1 || skip "umoci is not installed (apt-get install umoci)"
 command -v "$BENCH_MKSQUASHFS" >/dev/null 2>&1 ||
@@ -84,12 +73,6 @@ bench_time "$BENCH_BUILD_N" "$res" \
 	--payload-format squashfs-only || die "a run failed: $(cat "$res")"
 rm -rf "$B/bundle"
 
-# section_len APP KIND: the length of a section, from vessel inspect --json.
-section_len() {
-	"$VSL_VESSEL" inspect --json "$1" | perl -MJSON::PP -e '
-		local $/; my $j = decode_json(<STDIN>);
-		for (@{$j->{sections}}) { print $_->{length}, "\n" if $_->{kind} eq $ARGV[0] }' "$2"
-}
 size_row() { # size_row LABEL BYTES PEER-BYTES
 	awk -v l="$1" -v b="$2" -v p="$3" \
 		'BEGIN { printf "%-34s %12.1f MB %7.2fx\n", l, b / 1e6, b / p }'
@@ -113,7 +96,7 @@ echo
 printf "%-34s %15s %8s\n" "output size" "" "vs peer"
 size_row "peer squashfs (zstd level 15)" "$psize" "$psize"
 size_row "vessel file (default)" "$(stat -c %s "$B/app")" "$psize"
-size_row "  its squashfs section (level 9)" "$(section_len "$B/app" squashfs)" "$psize"
-size_row "  its tar.zst section (level 9)" "$(section_len "$B/app" tarzst)" "$psize"
+size_row "  its squashfs section (level 9)" "$(bench_section "$B/app" squashfs length)" "$psize"
+size_row "  its tar.zst section (level 9)" "$(bench_section "$B/app" tarzst length)" "$psize"
 size_row "vessel file (squashfs-only)" "$(stat -c %s "$B/app-sqonly")" "$psize"
 cmp -s "$B/app" "$B/app-serial" && echo "(the serial and the parallel build wrote the same bytes)"

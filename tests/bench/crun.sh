@@ -17,24 +17,13 @@ set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 . "$repo/tests/bench/lib.sh"
-: "${VSL_BUILD:=$repo/build}"
-host=$(uname -m)
-: "${VSL_VESSEL:=$VSL_BUILD/$host/bin/vessel}"
-: "${VESSEL_STUB_DIR:=$VSL_BUILD/stubs}"
-: "${VSL_BENCH_DIR:=$VSL_BUILD/bench}"
+bench_setup
 : "${BENCH_CRUN_N:=30}"
-export VESSEL_STUB_DIR
-oci=$(sed -n "s/^ARCH_OCI_${host}[[:space:]]*:=[[:space:]]*//p" "$repo/arch/$host/arch.mk")
 
 skip() {
 	echo "libcrun start-up benchmark skipped: $*"
 	exit 0
 }
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-[ -x "$VSL_VESSEL" ] || die "vessel is not built: $VSL_VESSEL (run make first)"
 [ "$(id -u)" = 0 ] || skip "needs root (squashfuse must open /dev/fuse)"
 for t in squashfuse crun unshare perl; do
 	command -v "$t" >/dev/null 2>&1 || skip "$t is not installed (toolchain/deps installs it)"
@@ -46,24 +35,6 @@ mkdir -p "$B/bundle" "$B/cache"
 res=$B/results
 : >"$res"
 
-# section APP KIND OUT: copy a section of the app out, using the trailer (common/format.h).
-section() {
-	perl -e '
-		my ($f, $kind, $out) = @ARGV;
-		open(my $fh, "<:raw", $f) or die "$f: $!\n";
-		my $size = -s $f;
-		seek($fh, $size - 512, 0); read($fh, my $t, 512);
-		for my $i (0 .. unpack("V", substr($t, 12, 4)) - 1) {
-			my $e = 24 + $i * 56;
-			next unless unpack("V", substr($t, $e, 4)) == $kind;
-			my ($off, $len) = unpack("Q<Q<", substr($t, $e + 8, 16));
-			seek($fh, $off, 0); read($fh, my $c, $len) == $len or die "short read\n";
-			open(my $o, ">:raw", $out) or die "$out: $!\n"; print $o $c; close($o) or die;
-			exit 0;
-		}
-		die "$f has no section of kind $kind\n";' "$@"
-}
-
 img=$("$repo/tests/fixtures/fixture.sh" busybox "$oci")
 app=$B/app
 "$VSL_VESSEL" build --image "oci:$img:latest" --arch "$oci" --output "$app" \
@@ -71,8 +42,8 @@ app=$B/app
 	cat "$app.log" >&2
 	die "vessel build failed"
 }
-section "$app" 3 "$B/image.sqfs"
-section "$app" 1 "$B/config.orig.json"
+bench_section_copy "$app" squashfs "$B/image.sqfs"
+bench_section_copy "$app" config "$B/config.orig.json"
 # The app's own config, run by stock crun inside `unshare -Urm` (which made the user namespace).
 perl -MJSON::PP -e '
 	local $/; open(my $f, "<", $ARGV[0]) or die; my $c = decode_json(<$f>);

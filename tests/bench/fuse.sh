@@ -29,25 +29,13 @@ set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 . "$repo/tests/bench/lib.sh"
-: "${VSL_BUILD:=$repo/build}"
-host=$(uname -m)
-: "${VSL_VESSEL:=$VSL_BUILD/$host/bin/vessel}"
-: "${VESSEL_STUB_DIR:=$VSL_BUILD/stubs}"
-: "${VSL_BENCH_DIR:=$VSL_BUILD/bench}"
+bench_setup
 : "${BENCH_N:=30}"
 : "${BENCH_READ_N:=5}"
 : "${BENCH_SQUASHFUSE:=/usr/bin/squashfuse}"
-export VESSEL_STUB_DIR
-oci=$(sed -n "s/^ARCH_OCI_${host}[[:space:]]*:=[[:space:]]*//p" "$repo/arch/$host/arch.mk")
 mount_tool=$VSL_BUILD/$host/tests/sqfs-mount
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-[ -x "$VSL_VESSEL" ] || die "vessel is not built: $VSL_VESSEL (run make first)"
 [ -x "$mount_tool" ] || die "$mount_tool is not built (run make first)"
-[ -n "$oci" ] || die "no arch/$host/arch.mk for this host"
 command -v unsquashfs >/dev/null || die "unsquashfs is missing (apt-get install squashfs-tools)"
 mkdir -p "$VSL_BENCH_DIR/fuse"
 B=$(cd "$VSL_BENCH_DIR/fuse" && pwd)
@@ -67,23 +55,6 @@ build() { # build IMAGE-REF OUTPUT
 		cat "$2.log" >&2
 		die "vessel build $1 failed"
 	}
-}
-
-# section_offset APP: the squashfs section's offset, from the trailer (common/format.h).
-section_offset() {
-	_size=$(stat -c %s "$1")
-	_t=$((_size - 512))
-	_n=$(od -An -t u4 -j $((_t + 12)) -N 4 "$1" | tr -d ' ')
-	_i=0
-	while [ "$_i" -lt "$_n" ]; do
-		_e=$((_t + 24 + _i * 56))
-		if [ "$(od -An -t u4 -j "$_e" -N 4 "$1" | tr -d ' ')" = 3 ]; then
-			od -An -t u8 -j $((_e + 8)) -N 8 "$1" | tr -d ' '
-			return 0
-		fi
-		_i=$((_i + 1))
-	done
-	die "$1 has no squashfs section"
 }
 
 # The squashfuse chain: mount, overlay with userxattr on a tmpfs, chroot, then unmount so that
@@ -106,7 +77,7 @@ EOF
 # image; appends their bench_time groups to the file $B/start.groups (one word a line).
 start_prepare() {
 	_name=$1 _app=$2
-	_off=$(section_offset "$_app")
+	_off=$(bench_section "$_app" squashfs offset)
 	_root=$B/rootfs-$_name
 	rm -rf "$_root"
 	unsquashfs -q -no-progress -o "$_off" -d "$_root" "$_app" >/dev/null
@@ -141,7 +112,7 @@ start_bench() {
 # read_bench APP: one and four tar readers through both servers
 read_bench() {
 	_app=$1
-	_off=$(section_offset "$_app")
+	_off=$(bench_section "$_app" squashfs offset)
 	_mnt=$B/mnt
 	mkdir -p "$_mnt"
 	cat "$_app" >/dev/null # the backing file warm for both

@@ -12,6 +12,49 @@
 #   Uses hyperfine when it is installed and no BENCH_PRE_* is set, else a Perl loop (Perl is
 #   there wherever prove is) that execs each command directly, without a shell in between.
 
+# bench_setup: what every benchmark shares, after `repo` is set and this file is sourced: the
+# knobs VSL_BUILD, VSL_VESSEL, VESSEL_STUB_DIR (exported) and VSL_BENCH_DIR with their defaults,
+# this machine's `host` (uname -m) and `oci` (its OCI arch name from arch/<host>/arch.mk), and
+# the check that vessel is built. die MSG: a benchmark that cannot run (exit 1).
+die() {
+	echo "bench: $*" >&2
+	exit 1
+}
+
+bench_setup() {
+	: "${VSL_BUILD:=$repo/build}"
+	host=$(uname -m)
+	: "${VSL_VESSEL:=$VSL_BUILD/$host/bin/vessel}"
+	: "${VESSEL_STUB_DIR:=$VSL_BUILD/stubs}"
+	: "${VSL_BENCH_DIR:=$VSL_BUILD/bench}"
+	export VESSEL_STUB_DIR
+	oci=$(sed -n "s/^ARCH_OCI_${host}[[:space:]]*:=[[:space:]]*//p" "$repo/arch/$host/arch.mk" \
+		2>/dev/null)
+	[ -x "$VSL_VESSEL" ] || die "vessel is not built: $VSL_VESSEL (run make first)"
+	[ -n "$oci" ] || die "no arch/$host/arch.mk for this host"
+}
+
+# bench_section APP KIND [offset|length]: that field of APP's section KIND (config, meta,
+# squashfs, tarzst), both as "OFFSET LENGTH" without one, as `vessel inspect --json` reads the
+# trailer; dies when APP has no such section.
+bench_section() {
+	_where=$("$VSL_VESSEL" inspect --json "$1" | perl -MJSON::PP -e '
+		local $/; my $j = decode_json(<STDIN>);
+		for (@{$j->{sections}}) {
+			next unless $_->{kind} eq $ARGV[0];
+			print $ARGV[1] ? $_->{$ARGV[1]} : "$_->{offset} $_->{length}", "\n";
+		}' "$2" "${3:-}") || die "vessel inspect $1 failed"
+	[ -n "$_where" ] || die "$1 has no $2 section"
+	echo "$_where"
+}
+
+# bench_section_copy APP KIND OUT: that section's bytes to OUT.
+bench_section_copy() {
+	# shellcheck disable=SC2046 # two numbers
+	set -- "$1" "$3" $(bench_section "$1" "$2")
+	tail -c +$(($3 + 1)) "$1" | head -c "$4" >"$2"
+}
+
 bench_time() {
 	_n=$1 _outf=$2
 	shift 2

@@ -18,22 +18,10 @@ set -eu
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 . "$repo/tests/bench/lib.sh"
-: "${VSL_BUILD:=$repo/build}"
-host=$(uname -m)
-: "${VSL_VESSEL:=$VSL_BUILD/$host/bin/vessel}"
-: "${VESSEL_STUB_DIR:=$VSL_BUILD/stubs}"
-: "${VSL_BENCH_DIR:=$VSL_BUILD/bench}"
+bench_setup
 : "${BENCH_N:=50}"
 : "${BENCH_COLD_N:=5}"
-export VESSEL_STUB_DIR
-oci=$(sed -n "s/^ARCH_OCI_${host}[[:space:]]*:=[[:space:]]*//p" "$repo/arch/$host/arch.mk")
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
-[ -x "$VSL_VESSEL" ] || die "vessel is not built: $VSL_VESSEL (run make first)"
-[ -n "$oci" ] || die "no arch/$host/arch.mk for this host"
 mkdir -p "$VSL_BENCH_DIR"
 B=$(cd "$VSL_BENCH_DIR" && pwd)
 res=$B/results
@@ -48,25 +36,6 @@ build() { # build IMAGE-REF OUTPUT
 		cat "$2.log" >&2
 		die "vessel build $1 failed"
 	}
-}
-
-# tarzst_of APP OUT: copy the app's tar.zst section out, using the trailer (common/format.h).
-tarzst_of() {
-	_size=$(stat -c %s "$1")
-	_t=$((_size - 512))
-	_n=$(od -An -t u4 -j $((_t + 12)) -N 4 "$1" | tr -d ' ')
-	_i=0
-	while [ "$_i" -lt "$_n" ]; do
-		_e=$((_t + 24 + _i * 56))
-		if [ "$(od -An -t u4 -j "$_e" -N 4 "$1" | tr -d ' ')" = 4 ]; then
-			# shellcheck disable=SC2046 # two numbers
-			set -- "$1" "$2" $(od -An -t u8 -j $((_e + 8)) -N 16 "$1")
-			tail -c +$(($3 + 1)) "$1" | head -c "$4" >"$2"
-			return 0
-		fi
-		_i=$((_i + 1))
-	done
-	die "$1 has no tar.zst section"
 }
 
 echo "vessel start-up benchmark: $host, $(nproc) CPUs, dir $B ($(stat -f -c %T "$B"))"
@@ -106,7 +75,7 @@ fi
 if [ -z "$cold_skip" ]; then
 	dapp=$B/debian-app
 	build "oci:$deb:latest" "$dapp"
-	tarzst_of "$dapp" "$B/debian.tar.zst"
+	bench_section_copy "$dapp" tarzst "$B/debian.tar.zst"
 	cold=$B/cache-cold
 	base=$B/baseline-extract
 	echo "cold: $BENCH_COLD_N runs each ($(du -h "$B/debian.tar.zst" | cut -f1) tar.zst)"

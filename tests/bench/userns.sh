@@ -18,22 +18,11 @@ set -eu
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 # shellcheck source=tests/bench/lib.sh
 . "$repo/tests/bench/lib.sh"
-: "${VSL_BUILD:=$repo/build}"
-host=$(uname -m)
-: "${VSL_VESSEL:=$VSL_BUILD/$host/bin/vessel}"
-: "${VESSEL_STUB_DIR:=$VSL_BUILD/stubs}"
-: "${VSL_BENCH_DIR:=$VSL_BUILD/bench}"
+bench_setup
 : "${BENCH_N:=50}"
 : "${VSL_TEST_USER:=vesseltest}"
-export VESSEL_STUB_DIR
-oci=$(sed -n "s/^ARCH_OCI_${host}[[:space:]]*:=[[:space:]]*//p" "$repo/arch/$host/arch.mk")
 
-die() {
-	echo "bench: $*" >&2
-	exit 1
-}
 [ "$(id -u)" = 0 ] || die "run as root (it runs the app as two users)"
-[ -x "$VSL_VESSEL" ] || die "vessel is not built: $VSL_VESSEL (run make first)"
 id -u "$VSL_TEST_USER" >/dev/null 2>&1 || die "no user $VSL_TEST_USER (run a test first)"
 command -v newuidmap >/dev/null 2>&1 || die "newuidmap is not installed (apt-get install uidmap)"
 if ! grep -qs "^$VSL_TEST_USER:" /etc/subuid || ! grep -qs "^$VSL_TEST_USER:" /etc/subgid; then
