@@ -154,35 +154,7 @@ test_expect_success 'tar.zst builds do not need mksquashfs' '
 # An image with what an unprivileged builder cannot create on disk, and awkward names.
 test_expect_success PYTHON 'odd image: devices, fifo, setuid/setgid, odd names, hardlinks' '
 	. "$ODD_LIB" &&
-	"$PY" - layer.tar <<-\PY &&
-	import sys, tarfile, io
-	t = tarfile.open(sys.argv[1], "w", format=tarfile.PAX_FORMAT)
-	def add(name, kind, mode, uid=0, gid=0, mtime=1600000000, data=b"", link="", dev=(0, 0)):
-	    i = tarfile.TarInfo(name)
-	    i.type, i.mode, i.uid, i.gid, i.mtime, i.linkname = kind, mode, uid, gid, mtime, link
-	    i.devmajor, i.devminor = dev
-	    i.size = len(data) if kind == tarfile.REGTYPE else 0
-	    t.addfile(i, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
-	D, R, S, L = tarfile.DIRTYPE, tarfile.REGTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE
-	add("bin", D, 0o755, mtime=1500000000)
-	add("bin/su", R, 0o4755, data=b"suid", mtime=1400000000)
-	add("bin/sgid", R, 0o2711, 0, 42, data=b"sgid")
-	add("bin/sh", S, 0o777, link="su")
-	add("dev", D, 0o755)
-	add("dev/null", tarfile.CHRTYPE, 0o666, dev=(1, 3))
-	add("dev/sda", tarfile.BLKTYPE, 0o660, 0, 6, dev=(8, 0))
-	add("dev/fifo", tarfile.FIFOTYPE, 0o620, 1000, 1000)
-	add("home", D, 0o755)
-	add("home/app", D, 0o700, 1000, 1000, mtime=1300000000)
-	add("home/app/a b", R, 0o640, 1000, 1000, data=b"space")
-	add("home/app/#hash", R, 0o600, 1000, 1000, data=b"hash")
-	add("home/app/ lead", R, 0o600, 1000, 1000, data=b"lead")
-	add("home/app/q\"u\\o\tte", R, 0o644, 1000, 1000, data=b"quote")
-	add("home/app/hard1", R, 0o644, 1000, 1000, data=b"linked")
-	add("home/app/hard2", L, 0o644, 1000, 1000, link="home/app/hard1")
-	add("future", R, 0o644, data=b"f", mtime=2000000000)
-	t.close()
-	PY
+	"$PY" "$vsl__repo/tests/tools/oci-craft.py" layer odd-build layer.tar &&
 	oci_init odd && oci_put_layer odd layer.tar &&
 	oci_put_image odd latest "$VSL_OCI_ARCH" 1600000000 "{\"Cmd\":[\"/bin/sh\"]}" \
 		"$LAYER_DIGEST:$LAYER_SIZE:$LAYER_DIFFID" && oci_finish odd &&

@@ -120,6 +120,58 @@ def case_absolute(tf):
     add_file(tf, "/srv/vessel-absolute", b"inside\n")
 
 
+def odd(tf, name, kind, mode, uid=0, gid=0, mtime=1600000000, data=b"", link="", dev=(0, 0)):
+    """An entry of the odd images, every field given (their tests check each one)."""
+    t = tarfile.TarInfo(name)
+    t.type, t.mode, t.uid, t.gid, t.mtime, t.linkname = kind, mode, uid, gid, mtime, link
+    t.devmajor, t.devminor = dev
+    t.size = len(data) if kind == tarfile.REGTYPE else 0
+    tf.addfile(t, io.BytesIO(data) if kind == tarfile.REGTYPE else None)
+
+
+D, R, S, L = tarfile.DIRTYPE, tarfile.REGTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE
+
+
+def odd_base(tf):
+    # what an unprivileged builder cannot create on disk: setuid/setgid, devices, a fifo
+    odd(tf, "bin", D, 0o755, mtime=1500000000)
+    odd(tf, "bin/su", R, 0o4755, data=b"suid", mtime=1400000000)
+    odd(tf, "bin/sgid", R, 0o2711, 0, 42, data=b"sgid")
+    odd(tf, "bin/sh", S, 0o777, link="su")
+    odd(tf, "dev", D, 0o755)
+    odd(tf, "dev/null", tarfile.CHRTYPE, 0o666, dev=(1, 3))
+
+
+def case_odd_build(tf):
+    # t0410: both payloads of one image list the same
+    odd_base(tf)
+    odd(tf, "dev/sda", tarfile.BLKTYPE, 0o660, 0, 6, dev=(8, 0))
+    odd(tf, "dev/fifo", tarfile.FIFOTYPE, 0o620, 1000, 1000)
+    odd(tf, "home", D, 0o755)
+    odd(tf, "home/app", D, 0o700, 1000, 1000, mtime=1300000000)
+    odd(tf, "home/app/a b", R, 0o640, 1000, 1000, data=b"space")
+    odd(tf, "home/app/#hash", R, 0o600, 1000, 1000, data=b"hash")
+    odd(tf, "home/app/ lead", R, 0o600, 1000, 1000, data=b"lead")
+    odd(tf, "home/app/q\"u\\o\tte", R, 0o644, 1000, 1000, data=b"quote")
+    odd(tf, "home/app/hard1", R, 0o644, 1000, 1000, data=b"linked")
+    odd(tf, "home/app/hard2", L, 0o644, 1000, 1000, link="home/app/hard1")
+    odd(tf, "future", R, 0o644, data=b"f", mtime=2000000000)
+
+
+def case_odd_extract(tf):
+    # t0610: `vessel extract` of either payload gives the same tree
+    odd_base(tf)
+    odd(tf, "dev/fifo", tarfile.FIFOTYPE, 0o620, 1000, 1000)
+    odd(tf, "ro", D, 0o555)
+    odd(tf, "ro/inside", R, 0o400, data=b"in a read-only dir")
+    odd(tf, "home", D, 0o755)
+    odd(tf, "home/a b", R, 0o640, 1000, 1000, data=b"space")
+    odd(tf, "home/q\"u\\o\tte", R, 0o644, 1000, 1000, data=b"quote")
+    odd(tf, "home/hard1", R, 0o644, 1000, 1000, data=b"linked")
+    odd(tf, "home/hard2", L, 0o644, 1000, 1000, link="home/hard1")
+    odd(tf, "home/hard3", L, 0o644, 1000, 1000, link="home/hard1")
+
+
 CASES = {
     "edge1": (case_edge1, tarfile.PAX_FORMAT),
     "edge2": (case_edge2, tarfile.PAX_FORMAT),
@@ -130,6 +182,8 @@ CASES = {
     "symlink-abs": (case_symlink_abs, tarfile.PAX_FORMAT),
     "hardlink-out": (case_hardlink_out, tarfile.PAX_FORMAT),
     "absolute": (case_absolute, tarfile.PAX_FORMAT),
+    "odd-build": (case_odd_build, tarfile.PAX_FORMAT),
+    "odd-extract": (case_odd_extract, tarfile.PAX_FORMAT),
 }
 
 
